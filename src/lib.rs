@@ -1,0 +1,4 @@
+//! Passkey sign-up and sign-in with Passwordless.dev on Actix Web.
+
+#[cfg(feature = "local-api")]
+pub mod local_api;

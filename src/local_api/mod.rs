@@ -1,0 +1,1 @@
+//! The local Passwordless API (being written).
