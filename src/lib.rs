@@ -2,3 +2,4 @@
 
 #[cfg(feature = "local-api")]
 pub mod local_api;
+pub mod templates;
