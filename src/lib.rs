@@ -2,4 +2,5 @@
 
 #[cfg(feature = "local-api")]
 pub mod local_api;
+pub mod assets;
 pub mod templates;
