@@ -22,8 +22,8 @@ mod tests {
     fn client_script_integrity_matches_the_vendored_file() {
         let relative = CLIENT_SCRIPT_PATH.trim_start_matches('/');
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
-        let bytes = std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let bytes =
+            std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
 
         let digest = Sha384::digest(&bytes);
         let sri = format!(
