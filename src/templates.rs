@@ -26,6 +26,22 @@ pub struct ClientConfig {
     pub script_path: &'static str,
 }
 
+/// Changes with every release, so browsers fetch new CSS and JS after a deploy.
+pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+impl Layout {
+    pub fn signed_out() -> Self {
+        Self::for_user(None)
+    }
+
+    pub fn for_user(username: Option<&str>) -> Self {
+        Self {
+            signed_in_as: username.map(str::to_owned),
+            asset_version: ASSET_VERSION,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct HomePage {
