@@ -448,6 +448,14 @@ mod tests {
         load(&vars)
     }
 
+    fn remote(settings: &Settings) -> &ApiSettings {
+        #[allow(unreachable_patterns)] // reachable only with the local-api feature
+        match &settings.mode {
+            Mode::Remote(api) => api,
+            _ => panic!("expected the remote mode"),
+        }
+    }
+
     fn refused_variable(result: Result<Settings, ConfigError>) -> &'static str {
         result.expect_err("settings should be refused").variable
     }
@@ -455,9 +463,7 @@ mod tests {
     #[test]
     fn cloud_settings_with_defaults_are_accepted() {
         let settings = cloud(&[]).unwrap();
-        let Mode::Remote(api) = &settings.mode else {
-            panic!("expected the remote mode")
-        };
+        let api = remote(&settings);
         assert_eq!(api.base(), "https://v4.passwordless.dev");
         assert_eq!(api.kind(), "the Passwordless.dev cloud");
         assert_eq!(settings.listen_addr.to_string(), "127.0.0.1:8080");
@@ -470,9 +476,7 @@ mod tests {
     #[test]
     fn a_self_hosted_url_keeps_its_path() {
         let settings = cloud(&[("PASSWORDLESS_API_URL", "https://pwd.example.com/api/")]).unwrap();
-        let Mode::Remote(api) = &settings.mode else {
-            panic!("expected the remote mode")
-        };
+        let api = remote(&settings);
         assert_eq!(api.base(), "https://pwd.example.com/api");
         assert_eq!(api.origin(), "https://pwd.example.com");
         assert_eq!(api.kind(), "a self-hosted Passwordless server");
