@@ -125,7 +125,7 @@ pub fn start_registration(
             options.display_name,
         )
         .map_err(|e| e.to_string())?
-        .attestation(options.attestation)
+        .attestation(options.attestation.clone())
         .user_verification_policy(options.user_verification)
         .exclude_credentials(Some(options.exclude.clone()))
         .credential_algorithms(ALGORITHMS.to_vec())
@@ -160,7 +160,7 @@ pub fn start_registration(
             .map(|alg| json!({ "type": "public-key", "alg": *alg as i64 }))
             .collect::<Vec<_>>(),
         "timeout": TIMEOUT_MS,
-        "attestation": attestation_name(options.attestation),
+        "attestation": attestation_name(&options.attestation),
         "attestationFormats": [],
         "authenticatorSelection": selection,
         "hints": options.hints,
@@ -466,7 +466,7 @@ fn attachment_name(attachment: AuthenticatorAttachment) -> &'static str {
     }
 }
 
-fn attestation_name(attestation: AttestationConveyancePreference) -> &'static str {
+fn attestation_name(attestation: &AttestationConveyancePreference) -> &'static str {
     match attestation {
         AttestationConveyancePreference::None => "none",
         AttestationConveyancePreference::Indirect => "indirect",

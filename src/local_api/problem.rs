@@ -143,11 +143,8 @@ impl Problem {
         self
     }
 
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
     /// The `errorCode` member, if there is one.
+    #[cfg(test)]
     pub fn code(&self) -> Option<&str> {
         self.body.get("errorCode").and_then(Value::as_str)
     }
