@@ -244,7 +244,10 @@ pub mod utc_with_zone {
 
 /// Dates as the real service reads them back from its database: no zone.
 pub fn format_stored_date(time: &DateTime<Utc>) -> String {
-    time.format("%Y-%m-%dT%H:%M:%S%.7f").to_string()
+    // chrono writes nine fractional digits; .NET ticks are seven.
+    let mut text = time.format("%Y-%m-%dT%H:%M:%S%.9f").to_string();
+    text.truncate(text.len() - 2);
+    text
 }
 
 #[cfg(test)]
@@ -301,6 +304,14 @@ mod tests {
             .with_timezone(&Utc);
         let json = serde_json::to_string(&Wrapper(time)).unwrap();
         assert_eq!(json, "\"2025-01-01T12:00:00.1234567Z\"");
+    }
+
+    #[test]
+    fn stored_dates_have_seven_fractional_digits_and_no_zone() {
+        let time = DateTime::parse_from_rfc3339("2023-04-21T13:33:50.076410312Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(format_stored_date(&time), "2023-04-21T13:33:50.0764103");
     }
 
     #[derive(Serialize)]
