@@ -275,9 +275,17 @@ fn local_mode(get: &impl Fn(&str) -> Option<String>, url_set: bool) -> Result<Mo
     }
     crate::local_api::LocalApiSettings::from_lookup(get)
         .map(Mode::Local)
-        .map_err(|e| ConfigError {
-            variable: e.variable(),
-            problem: e.to_string(),
+        .map_err(|error| {
+            use crate::local_api::SettingsError as E;
+            let variable = match &error {
+                E::BadListenAddr { .. } => "LOCAL_API_ADDR",
+                E::BadApiSecret { .. } => "LOCAL_API_SECRET",
+                E::BadApiKey { .. } | E::HalfAPair | E::MismatchedAppIds => "LOCAL_API_KEY",
+            };
+            ConfigError {
+                variable,
+                problem: error.to_string(),
+            }
         })
 }
 
