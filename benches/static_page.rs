@@ -1,0 +1,40 @@
+//! The yardstick for `GET /signin`: the same bytes served as a static file
+//! through actix-files, with as many workers as the app. Started by
+//! `scripts/bench.sh`:
+//!
+//! ```text
+//! cargo bench --bench static-page -- <directory> <host:port>
+//! ```
+
+use std::process::ExitCode;
+
+use actix_files::Files;
+use actix_web::{App, HttpServer};
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    // `cargo bench` appends `--bench`; only the positional arguments count.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    let [dir, addr] = args.as_slice() else {
+        eprintln!("usage: static-page <directory> <host:port>");
+        return ExitCode::FAILURE;
+    };
+    let dir = dir.clone();
+    let server = HttpServer::new(move || App::new().service(Files::new("/", &dir)));
+    match server.bind(addr.as_str()) {
+        Ok(server) => match server.run().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("static-page stopped: {error}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(error) => {
+            eprintln!("static-page cannot listen on {addr}: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

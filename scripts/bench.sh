@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# The benchmark: what the app adds to each request, next to what the
+# Passwordless API itself costs. Builds in release mode, starts the local
+# Passwordless API (in memory) and the app on loopback, loads each scenario
+# with wrk at 64 connections and writes the table to BENCHMARKS.md.
+#
+#   scripts/bench.sh                   # about 3 minutes after the build
+#   BENCH_SECONDS=5 scripts/bench.sh   # shorter runs
+#
+# Settings (environment): BENCH_SECONDS (8), BENCH_CONNECTIONS (64),
+# BENCH_THREADS (2, wrk's), BENCH_PORT (18080; the local API and the static
+# server take the next two), BENCH_RUST_LOG (warn: no access log lines),
+# BENCH_OUT (BENCHMARKS.md), BENCH_KEEP (1 keeps the work directory).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+seconds=${BENCH_SECONDS:-8}
+connections=${BENCH_CONNECTIONS:-64}
+threads=${BENCH_THREADS:-2}
+app_port=${BENCH_PORT:-18080}
+api_port=$((app_port + 1))
+static_port=$((app_port + 2))
+rust_log=${BENCH_RUST_LOG:-warn}
+out=${BENCH_OUT:-BENCHMARKS.md}
+lua="$repo/benches/wrk/scenario.lua"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# --- tools and build ---------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+    say "installing wrk (apt)"
+    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+command -v curl >/dev/null || die "curl is needed"
+
+say "building (release)"
+build_log=$(mktemp)
+if ! cargo bench --no-run --bench mint-tokens --bench static-page 2>"$build_log"; then
+    cat "$build_log" >&2
+    die "the build failed"
+fi
+executable() { sed -n "s|.*Executable benches/$1.rs (\(.*\))|\1|p" "$build_log" | tail -1; }
+mint=$(executable mint_tokens)
+static_server=$(executable static_page)
+release_dir=$(dirname "$(dirname "$mint")")
+app_bin="$release_dir/passkeys-actix"
+api_bin="$release_dir/local-api"
+rm -f "$build_log"
+for bin in "$mint" "$static_server" "$app_bin" "$api_bin"; do
+    [[ -x $bin ]] || die "missing executable $bin"
+done
+
+# --- processes ---------------------------------------------------------------
+for port in "$app_port" "$api_port" "$static_port"; do
+    if ss -Htln "( sport = :$port )" | grep -q .; then
+        die "port $port is taken; set BENCH_PORT to another base port"
+    fi
+done
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if [[ ${BENCH_KEEP:-0} == 1 ]]; then echo "work directory: $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+api_key="bench:public:$(hex 16)"
+api_secret="bench:secret:$(hex 16)"
+origin="http://localhost:$app_port"
+
+# Run from the work directory, so no .env of the checkout changes anything.
+cd "$work"
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+RUST_LOG=$rust_log LOCAL_API_ADDR="127.0.0.1:$api_port" LOCAL_API_STATE=memory \
+    LOCAL_API_KEY="$api_key" LOCAL_API_SECRET="$api_secret" \
+    "$api_bin" >"$work/local-api.log" 2>&1 &
+api_pid=$!
+pids+=("$api_pid")
+
+# The same code path as local mode (`cargo run` with no keys), where the app
+# starts this very API in-process and calls it over HTTP on loopback: here
+# it runs as its own process so the two are measured apart.
+RUST_LOG=$rust_log LISTEN_ADDR="127.0.0.1:$app_port" PUBLIC_ORIGIN="$origin" \
+    PASSWORDLESS_API_URL="http://127.0.0.1:$api_port" \
+    PASSWORDLESS_API_KEY="$api_key" PASSWORDLESS_API_SECRET="$api_secret" \
+    SESSION_KEY="$(hex 48)" RATE_LIMIT_PER_MINUTE=0 \
+    "$app_bin" >"$work/app.log" 2>&1 &
+app_pid=$!
+pids+=("$app_pid")
+
+wait_for() {
+    for _ in $(seq 1 200); do
+        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    cat "$work"/*.log >&2
+    die "nothing answered at $1"
+}
+wait_for "http://127.0.0.1:$api_port/"
+wait_for "http://127.0.0.1:$app_port/healthz"
+
+# The static yardstick: the very bytes of GET /signin, through actix-files.
+mkdir -p "$work/static"
+curl -fsS "http://127.0.0.1:$app_port/signin" -o "$work/static/signin.html"
+"$static_server" "$work/static" "127.0.0.1:$static_port" >"$work/static.log" 2>&1 &
+static_pid=$!
+pids+=("$static_pid")
+wait_for "http://127.0.0.1:$static_port/signin.html"
+
+# --- measuring ---------------------------------------------------------------
+clock_ticks=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+rss_peak_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+upstream_connections() { ss -Htn state established "( sport = :$api_port )" | wc -l; }
+results="$work/results"
+: >"$results"
+
+# scenario <name> <url> <process under test> <pairs: 1 or 2> <wrk -H args...> -- <lua args...>
+scenario() {
+    local name=$1 url=$2 subject=$3 per=$4
+    shift 4
+    local headers=()
+    while [[ $1 != -- ]]; do headers+=("$1"); shift; done
+    shift
+    local wrk_args=(-t"$threads" -c"$connections" --timeout 5s "${headers[@]}" -s "$lua" "$url")
+    if [[ ${BENCH_WARMUP:-1} == 1 && $1 == - ]]; then
+        wrk "${wrk_args[@]}" -d1s -- "$@" >/dev/null
+    fi
+    say "$name"
+    local app0 api0 sub0 app1 api1 sub1 conns_file="$work/conns"
+    app0=$(cpu_ticks "$app_pid") api0=$(cpu_ticks "$api_pid") sub0=$(cpu_ticks "$subject")
+    (sleep "$(awk "BEGIN { print $seconds / 2 }")"; upstream_connections >"$conns_file") &
+    local output
+    output=$(wrk "${wrk_args[@]}" -d"${seconds}s" -- "$@")
+    wait $!
+    app1=$(cpu_ticks "$app_pid") api1=$(cpu_ticks "$api_pid") sub1=$(cpu_ticks "$subject")
+    local line
+    line=$(grep '^RESULT ' <<<"$output") || { echo "$output" >&2; die "wrk gave no result for $name"; }
+    echo "$name|$per|$((app1 - app0))|$((api1 - api0))|$((sub1 - sub0))|$(cat "$conns_file")|${line#RESULT }" >>"$results"
+    echo "  $line" >&2
+}
+
+json=(-H "Content-Type: application/json")
+as_page=(-H "Origin: $origin" -H "Sec-Fetch-Site: same-origin")
+secret=(-H "ApiSecret: $api_secret")
+app="http://127.0.0.1:$app_port"
+api="http://127.0.0.1:$api_port"
+
+scenario "static: GET /signin.html (actix-files)" "http://127.0.0.1:$static_port" "$static_pid" 1 \
+    -- - 1 GET /signin.html -
+scenario "GET /signin" "$app" "$app_pid" 1 -- - 1 GET /signin -
+
+signup_body='{"username":"bench-signup","nickname":"Laptop"}'
+scenario "POST /api/signup" "$app" "$app_pid" 1 "${json[@]}" "${as_page[@]}" \
+    -- - 1 POST /api/signup "$signup_body"
+# What the app sends upstream for that sign-up (a fixed userId is fine:
+# register tokens are not stored).
+token_body='{"userId":"0f8fad5b-d9cb-469f-a165-70867728950e","username":"bench-signup","displayName":"bench-signup","discoverable":true,"aliases":["bench-signup"],"aliasHashing":false}'
+scenario "upstream: POST /register/token" "$api" "$api_pid" 1 "${json[@]}" "${secret[@]}" \
+    -- - 1 POST /register/token "$token_body"
+
+say "minting sign-in tokens for the session and the ceiling"
+"$mint" "$api" "$api_key" "$api_secret" "$origin" localhost 2 0 "$work/spare-tokens" "$work/facts"
+# shellcheck disable=SC1091
+source "$work/facts"
+
+# The API verifies a token as often as it is sent, so one will do here.
+scenario "upstream: POST /signin/verify + GET /alias/list" "$api" "$api_pid" 2 "${json[@]}" "${secret[@]}" \
+    -- - 1 POST /signin/verify "{\"token\":\"$BENCH_SAMPLE_TOKEN\"}" GET "/alias/list?userId=$BENCH_USER_ID" -
+
+cookie=$(curl -fsS -o /dev/null -D - "$app/api/signin" -H "Content-Type: application/json" \
+    -H "Origin: $origin" -d "{\"token\":\"$BENCH_ACCOUNT_TOKEN\"}" |
+    sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1)
+[[ -n $cookie ]] || die "signing in with a minted token gave no session cookie"
+scenario "GET /account" "$app" "$app_pid" 1 -H "Cookie: $cookie" -- - 1 GET /account -
+scenario "upstream: POST /credentials/list" "$api" "$api_pid" 1 "${json[@]}" "${secret[@]}" \
+    -- - 1 POST /credentials/list "{\"userId\":\"$BENCH_USER_ID\"}"
+
+# Enough never-used tokens for the app at the ceiling's pace and more; they
+# live 120 s, so the run starts right after they are minted.
+ceiling_pairs=$(awk -F'|' '/^upstream: POST \/signin\/verify/ {
+    split($7, f, " "); for (i in f) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
+    print int(v["requests"] / 2 / (v["duration_us"] / 1e6)) }' "$results")
+needed=$(( ceiling_pairs * seconds * 13 / 10 + 500 ))
+say "minting $needed sign-in tokens through WebAuthn ceremonies"
+"$mint" "$api" "$api_key" "$api_secret" "$origin" localhost 16 "$needed" "$work/tokens" "$work/facts-signin"
+scenario "POST /api/signin" "$app" "$app_pid" 1 "${json[@]}" "${as_page[@]}" \
+    -- "$work/tokens" "$threads" POST /api/signin '{"token":"%TOKEN%"}'
+
+app_rss_kib=$(rss_peak_kib "$app_pid")
+api_rss_kib=$(rss_peak_kib "$api_pid")
+app_time_wait=$(ss -Htn state time-wait "( sport = :$api_port )" | wc -l)
+
+# --- the report --------------------------------------------------------------
+cd "$repo"
+cpu_model=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (with local changes)" || true)
+
+awk -F'|' -v ticks="$clock_ticks" -v app_rss="$app_rss_kib" -v api_rss="$api_rss_kib" \
+    -v time_wait="$app_time_wait" -v cpu="$cpu_model" -v cores="$(nproc)" \
+    -v kernel="$(uname -r)" -v load="$load_at_start" -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
+    -v commit="$commit$dirty" -v seconds="$seconds" -v conns="$connections" -v threads="$threads" \
+    -v rust_log="$rust_log" '
+function ms(us) { return sprintf("%.2f", us / 1000) }
+{
+    n++; name[n] = $1; per = $2; api_ticks = $4; subject_ticks = $5; conn[n] = $6
+    split($7, fields, " ")
+    for (i in fields) { split(fields[i], kv, "="); v[kv[1]] = kv[2] }
+    calls = v["requests"] / per
+    rate[n] = calls / (v["duration_us"] / 1e6)
+    p50[n] = v["p50_us"]; p99[n] = v["p99_us"]
+    non2xx[n] = v["non2xx"]; errors[n] = v["errors"] + v["exhausted"]
+    own_us[n] = v["requests"] ? subject_ticks / ticks * 1e6 / calls : 0
+    api_us[n] = v["requests"] ? api_ticks / ticks * 1e6 / calls : 0
+    proxied[n] = ($1 ~ /^(GET \/account|POST \/api)/)
+    index_of[$1] = n
+    if (non2xx[n] > 0 || errors[n] > 0) failures++
+}
+function ratio(a, b) { return (a in index_of && b in index_of) ? rate[index_of[a]] / rate[index_of[b]] : 0 }
+END {
+    print "# Benchmarks"
+    print ""
+    print "What the app adds to each request, measured by `scripts/bench.sh`. Do not edit"
+    print "the table by hand: run the script, which rewrites this file."
+    print ""
+    printf "- Machine: %s, %d cores, Linux %s; load average at start %s\n", cpu, cores, kernel, load
+    printf "- Run: %s, commit %s; wrk with %d threads and %d connections, %d s per scenario after a 1 s warm-up (none for the token scenario); `RUST_LOG=%s`\n", date, commit, threads, conns, seconds, rust_log
+    print "- Everything shares the same cores: wrk, the app, the local Passwordless API and the static server. Compare the ratios, which come from one run, rather than absolute numbers across machines."
+    print ""
+    print "| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | CPU µs/req | upstream CPU µs/req | upstream conns |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for (i = 1; i <= n; i++) {
+        upstream_cpu = proxied[i] ? sprintf("%.0f", api_us[i]) : "–"
+        upstream = proxied[i] ? conn[i] : "–"
+        printf "| %s | %.0f | %s | %s | %d | %d | %.0f | %s | %s |\n", name[i], rate[i], ms(p50[i]), ms(p99[i]), non2xx[i], errors[i], own_us[i], upstream_cpu, upstream
+    }
+    print ""
+    print "`upstream: POST /signin/verify + GET /alias/list` counts pairs per second (the two calls `POST /api/signin` makes); its latencies are per call. `CPU µs/req` is the user + system time of the process under test (the app, the local API for `upstream:` rows, the static server for `static:`) over the scenario, divided by the requests served; `upstream CPU` is the local API'\''s share of an app request. `upstream conns` is the number of connections the local API held open from the app in the middle of the scenario."
+    print ""
+    print "| ratio | value | target |"
+    print "|---|---:|---:|"
+    r1 = ratio("GET /signin", "static: GET /signin.html (actix-files)")
+    r2 = ratio("POST /api/signup", "upstream: POST /register/token")
+    r3 = ratio("POST /api/signin", "upstream: POST /signin/verify + GET /alias/list")
+    r4 = ratio("GET /account", "upstream: POST /credentials/list")
+    printf "| GET /signin ÷ the same bytes as a static file | %.2f | ≥ 0.8 |\n", r1
+    printf "| POST /api/signup ÷ POST /register/token | %.2f | ≥ 0.5 |\n", r2
+    printf "| POST /api/signin ÷ (POST /signin/verify + GET /alias/list) | %.2f | ≥ 0.5 |\n", r3
+    printf "| GET /account ÷ POST /credentials/list | %.2f | ≥ 0.5 |\n", r4
+    print ""
+    printf "- App peak resident memory (VmHWM, whole run): %.1f MiB (target < 25 MiB); local API: %.1f MiB\n", app_rss / 1024, api_rss / 1024
+    printf "- Scenarios with a non-2xx answer or an error: %d (target 0)\n", failures
+    printf "- App connections to the upstream left in TIME-WAIT at the end: %d (a new connection per request would leave thousands)\n", time_wait
+}' "$work/results" >"$work/table.md"
+
+{
+    cat "$work/table.md"
+    echo
+    cat "$repo/benches/method.md"
+} >"$out"
+cat "$work/table.md"
+say "wrote $out"
