@@ -6,10 +6,11 @@
 //!
 //! ```text
 //! cargo bench --bench mint-tokens -- <api url> <api key> <api secret> \
-//!     <origin> <rp id> <users> <tokens> <tokens file> <facts file>
+//!     <origin> <rp id> <users> <tokens> <seconds> <tokens file> <facts file>
 //! ```
 //!
-//! The tokens file gets one `verify_` token per line, oldest first. The facts
+//! It mints up to `<tokens>` sign-in tokens, or as many as it can in
+//! `<seconds>`. The tokens file gets one `verify_` token per line, oldest first. The facts
 //! file gets shell assignments: `BENCH_USER_ID` (the first user),
 //! `BENCH_ACCOUNT_TOKEN` (a spare sign-in token of that user, to open a
 //! session with) and `BENCH_SAMPLE_TOKEN` (another, for the upstream
@@ -17,7 +18,7 @@
 //! Tokens expire 120 seconds after they are minted.
 
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -48,19 +49,34 @@ async fn main() -> ExitCode {
         .skip(1)
         .filter(|arg| !arg.starts_with("--"))
         .collect();
-    let [api, key, secret, origin, rp_id, users, tokens, tokens_file, facts_file] =
-        args.as_slice()
+    let [
+        api,
+        key,
+        secret,
+        origin,
+        rp_id,
+        users,
+        tokens,
+        seconds,
+        tokens_file,
+        facts_file,
+    ] = args.as_slice()
     else {
         eprintln!(
             "usage: mint-tokens <api url> <api key> <api secret> <origin> <rp id> \
-             <users> <tokens> <tokens file> <facts file>"
+             <users> <tokens> <seconds> <tokens file> <facts file>"
         );
         return ExitCode::FAILURE;
     };
-    let (Ok(users), Ok(tokens)) = (users.parse::<usize>(), tokens.parse::<usize>()) else {
-        eprintln!("mint-tokens: <users> and <tokens> are counts");
+    let (Ok(users), Ok(tokens), Ok(seconds)) = (
+        users.parse::<usize>(),
+        tokens.parse::<usize>(),
+        seconds.parse::<u64>(),
+    ) else {
+        eprintln!("mint-tokens: <users>, <tokens> and <seconds> are whole numbers");
         return ExitCode::FAILURE;
     };
+    let deadline = Instant::now() + Duration::from_secs(seconds);
     let target = Target {
         http: reqwest::Client::new(),
         api: api.trim_end_matches('/').to_owned(),
@@ -69,7 +85,7 @@ async fn main() -> ExitCode {
         origin: origin.clone(),
         rp_id: rp_id.clone(),
     };
-    match mint(target, users.max(1), tokens, tokens_file, facts_file).await {
+    match mint(target, users.max(1), tokens, deadline, tokens_file, facts_file).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("mint-tokens: {failure}");
@@ -82,6 +98,7 @@ async fn mint(
     target: Target,
     users: usize,
     tokens: usize,
+    deadline: Instant,
     tokens_file: &str,
     facts_file: &str,
 ) -> Result<(), Failure> {
@@ -97,7 +114,7 @@ async fn mint(
         let target = std::sync::Arc::clone(&target);
         let username = format!("bench-{}-{index}", &run[..8]);
         tasks.push(tokio::spawn(async move {
-            one_user(&target, username, share).await
+            one_user(&target, username, share, deadline).await
         }));
     }
     let mut minted = Vec::with_capacity(users);
@@ -115,13 +132,17 @@ async fn mint(
         .collect();
     let mut lines = String::with_capacity(tokens * 700);
     let mut written = 0;
-    while written < tokens {
+    loop {
+        let before = written;
         for list in &mut lists {
             if let Some(token) = list.next() {
                 lines.push_str(&token);
                 lines.push('\n');
                 written += 1;
             }
+        }
+        if written == before {
+            break;
         }
     }
     std::fs::write(tokens_file, lines).map_err(|e| format!("writing {tokens_file}: {e}"))?;
@@ -131,17 +152,19 @@ async fn mint(
     std::fs::write(facts_file, facts).map_err(|e| format!("writing {facts_file}: {e}"))?;
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
-        "mint-tokens: {users} users, {tokens} sign-in tokens in {seconds:.1} s ({:.0} ceremonies/s)",
-        (tokens + users) as f64 / seconds
+        "mint-tokens: {users} users, {written} sign-in tokens in {seconds:.1} s ({:.0} ceremonies/s)",
+        (written + users) as f64 / seconds
     );
     Ok(())
 }
 
-/// Registers `username` with a new passkey, then signs in `count` times.
+/// Registers `username` with a new passkey, then signs in `count` times or
+/// until `deadline` (the two spare tokens of the first user come first).
 async fn one_user(
     target: &Target,
     username: String,
     count: usize,
+    deadline: Instant,
 ) -> Result<(String, Vec<String>), Failure> {
     let user_id = uuid::Uuid::new_v4().to_string();
     let mut device = Device::new();
@@ -173,7 +196,7 @@ async fn one_user(
         .await?;
 
     let mut tokens = Vec::with_capacity(count);
-    for _ in 0..count {
+    while tokens.len() < count && (tokens.len() < 2 || Instant::now() < deadline) {
         let begun = target
             .browser("/signin/begin", json!({ "alias": username }))
             .await?;

@@ -10,6 +10,7 @@
 # Settings (environment): BENCH_SECONDS (8), BENCH_CONNECTIONS (64),
 # BENCH_THREADS (2, wrk's), BENCH_PORT (18080; the local API and the static
 # server take the next two), BENCH_RUST_LOG (warn: no access log lines),
+# BENCH_MINT_SECONDS (60, the most time spent minting sign-in tokens),
 # BENCH_OUT (BENCHMARKS.md), BENCH_KEEP (1 keeps the work directory).
 set -euo pipefail
 
@@ -23,6 +24,7 @@ api_port=$((app_port + 1))
 static_port=$((app_port + 2))
 rust_log=${BENCH_RUST_LOG:-warn}
 out=${BENCH_OUT:-BENCHMARKS.md}
+mint_seconds=${BENCH_MINT_SECONDS:-60}
 lua="$repo/benches/wrk/scenario.lua"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -121,10 +123,11 @@ upstream_connections() { ss -Htn state established "( sport = :$api_port )" | wc
 results="$work/results"
 : >"$results"
 
-# scenario <name> <url> <process under test> <pairs: 1 or 2> <wrk -H args...> -- <lua args...>
+# scenario <name> <url> <process under test> <calls per request: 1 or 2> <seconds>
+#          <wrk -H args...> -- <lua args...>
 scenario() {
-    local name=$1 url=$2 subject=$3 per=$4
-    shift 4
+    local name=$1 url=$2 subject=$3 per=$4 duration=$5
+    shift 5
     local headers=()
     while [[ $1 != -- ]]; do headers+=("$1"); shift; done
     shift
@@ -135,9 +138,9 @@ scenario() {
     say "$name"
     local app0 api0 sub0 app1 api1 sub1 conns_file="$work/conns"
     app0=$(cpu_ticks "$app_pid") api0=$(cpu_ticks "$api_pid") sub0=$(cpu_ticks "$subject")
-    (sleep "$(awk "BEGIN { print $seconds / 2 }")"; upstream_connections >"$conns_file") &
+    (sleep "$(awk "BEGIN { print $duration / 2 }")"; upstream_connections >"$conns_file") &
     local output
-    output=$(wrk "${wrk_args[@]}" -d"${seconds}s" -- "$@")
+    output=$(wrk "${wrk_args[@]}" -d"${duration}s" -- "$@")
     wait $!
     app1=$(cpu_ticks "$app_pid") api1=$(cpu_ticks "$api_pid") sub1=$(cpu_ticks "$subject")
     local line
@@ -152,45 +155,60 @@ secret=(-H "ApiSecret: $api_secret")
 app="http://127.0.0.1:$app_port"
 api="http://127.0.0.1:$api_port"
 
-scenario "static: GET /signin.html (actix-files)" "http://127.0.0.1:$static_port" "$static_pid" 1 \
+scenario "static: GET /signin.html (actix-files)" "http://127.0.0.1:$static_port" "$static_pid" 1 "$seconds" \
     -- - 1 GET /signin.html -
-scenario "GET /signin" "$app" "$app_pid" 1 -- - 1 GET /signin -
+scenario "GET /signin" "$app" "$app_pid" 1 "$seconds" -- - 1 GET /signin -
 
 signup_body='{"username":"bench-signup","nickname":"Laptop"}'
-scenario "POST /api/signup" "$app" "$app_pid" 1 "${json[@]}" "${as_page[@]}" \
+scenario "POST /api/signup" "$app" "$app_pid" 1 "$seconds" "${json[@]}" "${as_page[@]}" \
     -- - 1 POST /api/signup "$signup_body"
 # What the app sends upstream for that sign-up (a fixed userId is fine:
 # register tokens are not stored).
 token_body='{"userId":"0f8fad5b-d9cb-469f-a165-70867728950e","username":"bench-signup","displayName":"bench-signup","discoverable":true,"aliases":["bench-signup"],"aliasHashing":false}'
-scenario "upstream: POST /register/token" "$api" "$api_pid" 1 "${json[@]}" "${secret[@]}" \
+scenario "upstream: POST /register/token" "$api" "$api_pid" 1 "$seconds" "${json[@]}" "${secret[@]}" \
     -- - 1 POST /register/token "$token_body"
 
 say "minting sign-in tokens for the session and the ceiling"
-"$mint" "$api" "$api_key" "$api_secret" "$origin" localhost 2 0 "$work/spare-tokens" "$work/facts"
+"$mint" "$api" "$api_key" "$api_secret" "$origin" localhost 2 0 10 "$work/spare-tokens" "$work/facts"
 # shellcheck disable=SC1091
 source "$work/facts"
 
 # The API verifies a token as often as it is sent, so one will do here.
-scenario "upstream: POST /signin/verify + GET /alias/list" "$api" "$api_pid" 2 "${json[@]}" "${secret[@]}" \
+scenario "upstream: POST /signin/verify + GET /alias/list" "$api" "$api_pid" 2 "$seconds" "${json[@]}" "${secret[@]}" \
     -- - 1 POST /signin/verify "{\"token\":\"$BENCH_SAMPLE_TOKEN\"}" GET "/alias/list?userId=$BENCH_USER_ID" -
 
 cookie=$(curl -fsS -o /dev/null -D - "$app/api/signin" -H "Content-Type: application/json" \
     -H "Origin: $origin" -d "{\"token\":\"$BENCH_ACCOUNT_TOKEN\"}" |
     sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1)
 [[ -n $cookie ]] || die "signing in with a minted token gave no session cookie"
-scenario "GET /account" "$app" "$app_pid" 1 -H "Cookie: $cookie" -- - 1 GET /account -
-scenario "upstream: POST /credentials/list" "$api" "$api_pid" 1 "${json[@]}" "${secret[@]}" \
+# wrk counts answers of 400 and up; a lost session would show as a 303 to
+# /signin instead, so check the page before and after the load.
+account_is_200() {
+    [[ $(curl -sS -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$app/account") == 200 ]] ||
+        die "GET /account with the session cookie did not answer 200"
+}
+account_is_200
+scenario "GET /account" "$app" "$app_pid" 1 "$seconds" -H "Cookie: $cookie" -- - 1 GET /account -
+account_is_200
+scenario "upstream: POST /credentials/list" "$api" "$api_pid" 1 "$seconds" "${json[@]}" "${secret[@]}" \
     -- - 1 POST /credentials/list "{\"userId\":\"$BENCH_USER_ID\"}"
 
-# Enough never-used tokens for the app at the ceiling's pace and more; they
-# live 120 s, so the run starts right after they are minted.
+# Never-used tokens, as many as the app could spend at the ceiling's pace
+# (it cannot beat it: each of its requests makes both ceiling calls), or as
+# many as the mint budget allows, and then a run no longer than they last.
+# Tokens live 120 s, so the run starts right after they are minted.
 ceiling_pairs=$(awk -F'|' '/^upstream: POST \/signin\/verify/ {
     split($7, f, " "); for (i in f) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
     print int(v["requests"] / 2 / (v["duration_us"] / 1e6)) }' "$results")
-needed=$(( ceiling_pairs * seconds * 13 / 10 + 500 ))
-say "minting $needed sign-in tokens through WebAuthn ceremonies"
-"$mint" "$api" "$api_key" "$api_secret" "$origin" localhost 16 "$needed" "$work/tokens" "$work/facts-signin"
-scenario "POST /api/signin" "$app" "$app_pid" 1 "${json[@]}" "${as_page[@]}" \
+wanted=$((ceiling_pairs * seconds))
+say "minting up to $wanted sign-in tokens through WebAuthn ceremonies (at most ${mint_seconds}s)"
+"$mint" "$api" "$api_key" "$api_secret" "$origin" localhost 16 "$wanted" "$mint_seconds" \
+    "$work/tokens" "$work/facts-signin"
+minted=$(wc -l <"$work/tokens")
+signin_seconds=$((minted / ceiling_pairs))
+((signin_seconds > seconds)) && signin_seconds=$seconds
+((signin_seconds >= 2)) || die "minted only $minted tokens; the ceiling would spend them in under 2 s"
+scenario "POST /api/signin" "$app" "$app_pid" 1 "$signin_seconds" "${json[@]}" "${as_page[@]}" \
     -- "$work/tokens" "$threads" POST /api/signin '{"token":"%TOKEN%"}'
 
 app_rss_kib=$(rss_peak_kib "$app_pid")
@@ -207,7 +225,7 @@ awk -F'|' -v ticks="$clock_ticks" -v app_rss="$app_rss_kib" -v api_rss="$api_rss
     -v time_wait="$app_time_wait" -v cpu="$cpu_model" -v cores="$(nproc)" \
     -v kernel="$(uname -r)" -v load="$load_at_start" -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
     -v commit="$commit$dirty" -v seconds="$seconds" -v conns="$connections" -v threads="$threads" \
-    -v rust_log="$rust_log" '
+    -v rust_log="$rust_log" -v signin_seconds="$signin_seconds" '
 function ms(us) { return sprintf("%.2f", us / 1000) }
 {
     n++; name[n] = $1; per = $2; api_ticks = $4; subject_ticks = $5; conn[n] = $6
@@ -231,7 +249,7 @@ END {
     print "the table by hand: run the script, which rewrites this file."
     print ""
     printf "- Machine: %s, %d cores, Linux %s; load average at start %s\n", cpu, cores, kernel, load
-    printf "- Run: %s, commit %s; wrk with %d threads and %d connections, %d s per scenario after a 1 s warm-up (none for the token scenario); `RUST_LOG=%s`\n", date, commit, threads, conns, seconds, rust_log
+    printf "- Run: %s, commit %s; wrk with %d threads and %d connections, %d s per scenario after a 1 s warm-up (`POST /api/signin`: no warm-up, and %d s, as long as the minted tokens last at the ceiling'\''s pace); `RUST_LOG=%s`\n", date, commit, threads, conns, seconds, signin_seconds, rust_log
     print "- Everything shares the same cores: wrk, the app, the local Passwordless API and the static server. Compare the ratios, which come from one run, rather than absolute numbers across machines."
     print ""
     print "| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | CPU µs/req | upstream CPU µs/req | upstream conns |"
