@@ -11,6 +11,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 pub trait UsedTokens: Send + Sync {
     /// Records `token_id` and says whether this is its first use. The id may
@@ -20,9 +22,28 @@ pub trait UsedTokens: Send + Sync {
 }
 
 /// A map of token id to expiry, pruned as it grows.
+///
+/// Ids are kept as 128-bit numbers and expiries as Unix milliseconds, 24
+/// bytes an entry with nothing on the heap: at a few thousand sign-ins a
+/// second the map holds every token of the last two minutes, and `String`
+/// keys made it the largest thing in the app's memory.
 #[derive(Debug, Default)]
 pub struct InMemoryUsedTokens {
-    seen: Mutex<HashMap<String, DateTime<Utc>>>,
+    seen: Mutex<HashMap<u128, i64>>,
+}
+
+/// The id as a number: tokenIds are GUIDs; anything else is hashed, which
+/// keeps distinct ids distinct for all practical purposes.
+fn key_of(token_id: &str) -> u128 {
+    match Uuid::try_parse(token_id) {
+        Ok(uuid) => uuid.as_u128(),
+        Err(_) => {
+            let digest = Sha256::digest(token_id.as_bytes());
+            let mut bytes = [0; 16];
+            bytes.copy_from_slice(&digest[..16]);
+            u128::from_be_bytes(bytes)
+        }
+    }
 }
 
 /// Pruning walks the whole map, so it runs only when the map has doubled
@@ -38,14 +59,17 @@ impl UsedTokens for InMemoryUsedTokens {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if seen.len() >= PRUNE_FLOOR && seen.len().is_power_of_two() {
-            let now = Utc::now();
-            seen.retain(|_, expiry| *expiry > now);
+            // Kept through the millisecond it expires in, never less.
+            let now = Utc::now().timestamp_millis();
+            seen.retain(|_, expiry| *expiry >= now);
         }
-        if seen.contains_key(token_id) {
-            return false;
+        match seen.entry(key_of(token_id)) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(expires_at.timestamp_millis());
+                true
+            }
         }
-        seen.insert(token_id.to_owned(), expires_at);
-        true
     }
 }
 
@@ -62,6 +86,18 @@ mod tests {
         assert!(store.first_use("a", expiry));
         assert!(!store.first_use("a", expiry));
         assert!(store.first_use("b", expiry));
+    }
+
+    #[test]
+    fn guid_ids_and_other_ids_are_both_remembered() {
+        let store = InMemoryUsedTokens::default();
+        let expiry = Utc::now() + Duration::minutes(2);
+        let guid = "2f0c7b1e-9a4d-4c64-8f1b-3f0b2b7f9e10";
+        assert!(store.first_use(guid, expiry));
+        assert!(!store.first_use(guid, expiry));
+        assert!(store.first_use("not-a-guid", expiry));
+        assert!(!store.first_use("not-a-guid", expiry));
+        assert!(store.first_use("not-a-guid-either", expiry));
     }
 
     #[test]
