@@ -11,7 +11,7 @@ use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::error::JsonPayloadError;
-use actix_web::middleware::{Logger, from_fn};
+use actix_web::middleware::{Condition, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use url::Url;
 
@@ -114,7 +114,7 @@ impl Application {
             App::new()
                 .wrap(sessions)
                 .wrap(from_fn(security::protect))
-                .wrap(request_log())
+                .wrap(Condition::new(request_log_enabled(), request_log()))
                 .app_data(state.clone())
                 .app_data(policy.clone())
                 .app_data(web::ThinData(PasswordlessClient::new(&api)))
@@ -183,6 +183,13 @@ fn start_api(settings: &Settings) -> Result<(ApiSettings, Option<Server>, String
 fn request_log() -> Logger {
     Logger::new("%{method}xi %U %s %b bytes %D ms")
         .custom_request_replace("method", |req| req.method().to_string())
+}
+
+/// Whether the request log would print anything. Even when its lines are
+/// filtered out, `Logger` renders the request half of each line, so it is
+/// left out altogether then (`RUST_LOG=warn` and above).
+fn request_log_enabled() -> bool {
+    log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info)
 }
 
 fn json_config() -> web::JsonConfig {
