@@ -85,7 +85,16 @@ async fn main() -> ExitCode {
         origin: origin.clone(),
         rp_id: rp_id.clone(),
     };
-    match mint(target, users.max(1), tokens, deadline, tokens_file, facts_file).await {
+    match mint(
+        target,
+        users.max(1),
+        tokens,
+        deadline,
+        tokens_file,
+        facts_file,
+    )
+    .await
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("mint-tokens: {failure}");
@@ -110,7 +119,8 @@ async fn mint(
     let mut tasks = Vec::with_capacity(users);
     for index in 0..users {
         // The first user also mints the two spare tokens.
-        let share = tokens / users + usize::from(index < tokens % users) + 2 * usize::from(index == 0);
+        let share =
+            tokens / users + usize::from(index < tokens % users) + 2 * usize::from(index == 0);
         let target = std::sync::Arc::clone(&target);
         let username = format!("bench-{}-{index}", &run[..8]);
         tasks.push(tokio::spawn(async move {
