@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::browser_protocol::emulation::{
+    ClearDeviceMetricsOverrideParams, SetDeviceMetricsOverrideParams,
+};
 use chromiumoxide::cdp::browser_protocol::log::EventEntryAdded;
 use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
 use chromiumoxide::cdp::browser_protocol::web_authn::{
@@ -207,6 +209,41 @@ impl BrowserTest {
     pub async fn press(&self, key: &str) -> Step {
         self.page.find_element("body").await?.press_key(key).await?;
         Ok(())
+    }
+
+    /// Types `text` key by key into whatever has focus.
+    pub async fn type_keys(&self, text: &str) -> Step {
+        self.page.find_element("body").await?.type_str(text).await?;
+        Ok(())
+    }
+
+    /// Presses Tab until `selector` has focus, at most `limit` times, and
+    /// fails if focus never gets there or lands on something without a
+    /// visible focus style on the way.
+    pub async fn tab_to(&self, selector: &str, limit: usize) -> Step {
+        let mut path = Vec::new();
+        for _ in 0..limit {
+            self.press("Tab").await?;
+            let focused = self.focused().await?;
+            ensure(
+                self.focus_is_visible().await?,
+                format!("{focused} has focus but no visible focus style (outline or box shadow)"),
+            )?;
+            let arrived: bool = self
+                .eval(&format!(
+                    "document.activeElement === document.querySelector({})",
+                    js_string(selector)
+                ))
+                .await?;
+            path.push(focused);
+            if arrived {
+                return Ok(());
+            }
+        }
+        Err(Failure::new(format!(
+            "{limit} presses of Tab did not reach {selector}; focus went through {}",
+            path.join(" → ")
+        )))
     }
 
     /// Waits until the text of `selector` contains `expected`.
@@ -444,6 +481,24 @@ impl BrowserTest {
             .execute(SetDeviceMetricsOverrideParams::new(width, height, 1.0, mobile))
             .await?;
         Ok(())
+    }
+
+    /// A PNG of the whole page as it lays out `width` CSS pixels wide, on a
+    /// phone (`mobile`) or a desktop screen.
+    pub async fn screenshot_at(&self, width: i64, mobile: bool) -> Step<Vec<u8>> {
+        self.resize(width, 800, mobile).await?;
+        let height: i64 = self
+            .eval("Math.ceil(document.documentElement.getBoundingClientRect().height)")
+            .await?;
+        self.resize(width, height.max(1), mobile).await?;
+        let params = ScreenshotParams::builder()
+            .format(CaptureScreenshotFormat::Png)
+            .build();
+        let png = self.page.screenshot(params).await?;
+        self.page
+            .execute(ClearDeviceMetricsOverrideParams::default())
+            .await?;
+        Ok(png)
     }
 
     /// A PNG of the whole page.

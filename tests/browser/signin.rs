@@ -1,0 +1,104 @@
+//! Signing in, every way the sign-in page offers, and signing out.
+
+use crate::app::in_the_browser;
+use crate::harness::{Step, ensure};
+use crate::steps::{ask_to_delete, open_sign_in_ignoring_autofill, sign_out, sign_up};
+
+#[tokio::test]
+async fn signing_out_then_in_by_username_returns_to_the_account_page() {
+    in_the_browser(async |browser| -> Step {
+        sign_up(browser, "alice").await?;
+        sign_out(browser).await?;
+
+        open_sign_in_ignoring_autofill(browser).await?;
+        browser.type_into("#username", "alice").await?;
+        browser.click("#signin-button").await?;
+        browser.wait_for_url("/account").await?;
+        browser.wait_for_text("#account-username", "alice").await?;
+        browser.wait_for_count("#passkeys li.passkey .passkey-current", 1).await
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_passkey_button_signs_in_without_a_username() {
+    in_the_browser(async |browser| -> Step {
+        sign_up(browser, "alice").await?;
+        sign_out(browser).await?;
+
+        open_sign_in_ignoring_autofill(browser).await?;
+        browser.click("#passkey-button").await?;
+        browser.wait_for_url("/account").await?;
+        browser.wait_for_text("#account-username", "alice").await
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn autofill_on_the_username_field_signs_in() {
+    in_the_browser(async |browser| -> Step {
+        sign_up(browser, "alice").await?;
+        sign_out(browser).await?;
+
+        open_sign_in_ignoring_autofill(browser).await?;
+        let autocomplete = browser
+            .attribute_of("#username", "autocomplete")
+            .await?
+            .unwrap_or_default();
+        ensure(
+            autocomplete.split_whitespace().any(|token| token == "webauthn"),
+            format!("the username field's autocomplete is {autocomplete:?}, without webauthn"),
+        )?;
+
+        // Chromium's virtual authenticator picks the suggested passkey as
+        // soon as the page arms autofill, as a person would by focusing the
+        // field and choosing it. Nothing is typed or clicked.
+        browser.visit("/signin").await?;
+        browser.click("#username").await.ok();
+        browser.wait_for_url("/account").await?;
+        browser.wait_for_text("#account-username", "alice").await
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_passkey_the_server_no_longer_knows_is_not_recognised() {
+    in_the_browser(async |browser| -> Step {
+        sign_up(browser, "alice").await?;
+        // A second device adds a passkey, which is then deleted from the
+        // account; the device still holds it.
+        browser.switch_to_new_authenticator().await?;
+        browser.type_into("#passkey-name", "Old phone").await?;
+        browser.click("#add-passkey-button").await?;
+        browser.wait_for_count("#passkeys li.passkey", 2).await?;
+        ask_to_delete(browser, "Old phone").await?;
+        browser.click("#confirm-delete-yes").await?;
+        browser.wait_for_count("#passkeys li.passkey", 1).await?;
+        sign_out(browser).await?;
+
+        open_sign_in_ignoring_autofill(browser).await?;
+        browser.click("#passkey-button").await?;
+        browser
+            .wait_for_text("#message", "This passkey is not recognised.")
+            .await?;
+        browser.wait_for_class("#message", "error").await?;
+        ensure(
+            browser.current_path().await == "/signin",
+            "an unknown passkey should leave the person on the sign-in page",
+        )
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_account_page_after_signing_out_redirects_to_sign_in() {
+    in_the_browser(async |browser| -> Step {
+        sign_up(browser, "alice").await?;
+        sign_out(browser).await?;
+
+        browser.set_automatic_presence(false).await?;
+        browser.visit("/account").await?;
+        browser.wait_for_url("/signin").await
+    })
+    .await;
+}
