@@ -40,9 +40,12 @@ async fn refusing_user_verification_at_sign_in_says_it_was_cancelled_and_a_retry
         browser.wait_for_text("#message", CANCELLED).await?;
         browser.wait_for_class("#message", "error").await?;
 
+        // The page re-arms autofill after a failure; hold it pending while
+        // the device recovers, so the retry below is the one that signs in.
+        browser.set_automatic_presence(false).await?;
         browser.set_user_verified(true).await?;
-        browser.type_into("#username", "alice").await?;
-        browser.click("#signin-button").await?;
+        browser.set_automatic_presence(true).await?;
+        browser.click("#passkey-button").await?;
         browser.wait_for_url("/account").await?;
         browser.wait_for_text("#account-username", "alice").await
     })

@@ -25,8 +25,8 @@ use chromiumoxide::cdp::browser_protocol::log::EventEntryAdded;
 use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
 use chromiumoxide::cdp::browser_protocol::web_authn::{
     AddVirtualAuthenticatorParams, AuthenticatorId, AuthenticatorProtocol, AuthenticatorTransport,
-    EnableParams, GetCredentialsParams, RemoveVirtualAuthenticatorParams, SetAutomaticPresenceSimulationParams, SetUserVerifiedParams,
-    VirtualAuthenticatorOptions,
+    EnableParams, GetCredentialsParams, RemoveVirtualAuthenticatorParams,
+    SetAutomaticPresenceSimulationParams, SetUserVerifiedParams, VirtualAuthenticatorOptions,
 };
 use chromiumoxide::cdp::js_protocol::runtime::{
     EvaluateParams, EventConsoleApiCalled, EventExceptionThrown,
@@ -117,7 +117,7 @@ pub struct BrowserTest {
     authenticator: AuthenticatorId,
     console: Arc<Mutex<Vec<String>>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
-    profile: Profile,
+    _profile: Profile,
 }
 
 impl BrowserTest {
@@ -165,13 +165,8 @@ impl BrowserTest {
             authenticator,
             console,
             tasks,
-            profile,
+            _profile: profile,
         })
-    }
-
-    /// The origin the app is browsed at, e.g. `http://localhost:4567`.
-    pub fn origin(&self) -> &str {
-        &self.origin
     }
 
     /// Opens `path` on the app and waits for the page to load.
@@ -420,15 +415,21 @@ impl BrowserTest {
             .value
             .clone()
             .unwrap_or(serde_json::Value::Null);
-        serde_json::from_value(value)
-            .map_err(|e| Failure::new(format!("script {expression:?} returned an unexpected value: {e}")))
+        serde_json::from_value(value).map_err(|e| {
+            Failure::new(format!(
+                "script {expression:?} returned an unexpected value: {e}"
+            ))
+        })
     }
 
     /// Makes the authenticator refuse user verification (as if the person
     /// cancelled the fingerprint prompt), or accept it again.
     pub async fn set_user_verified(&self, verified: bool) -> Step {
         self.page
-            .execute(SetUserVerifiedParams::new(self.authenticator.clone(), verified))
+            .execute(SetUserVerifiedParams::new(
+                self.authenticator.clone(),
+                verified,
+            ))
             .await?;
         Ok(())
     }
@@ -461,7 +462,9 @@ impl BrowserTest {
     /// Unplugs the authenticator, with every passkey it holds.
     pub async fn remove_authenticator(&self) -> Step {
         self.page
-            .execute(RemoveVirtualAuthenticatorParams::new(self.authenticator.clone()))
+            .execute(RemoveVirtualAuthenticatorParams::new(
+                self.authenticator.clone(),
+            ))
             .await?;
         Ok(())
     }
@@ -478,7 +481,9 @@ impl BrowserTest {
     /// Sets the viewport, e.g. 390 wide for a phone.
     pub async fn resize(&self, width: i64, height: i64, mobile: bool) -> Step {
         self.page
-            .execute(SetDeviceMetricsOverrideParams::new(width, height, 1.0, mobile))
+            .execute(SetDeviceMetricsOverrideParams::new(
+                width, height, 1.0, mobile,
+            ))
             .await?;
         Ok(())
     }

@@ -18,7 +18,10 @@ async fn signing_up_and_in_again_works_with_the_keyboard_alone() {
             "the username field should be labelled Username",
         )?;
         ensure(
-            browser.label_of("#nickname").await?.starts_with("Passkey name"),
+            browser
+                .label_of("#nickname")
+                .await?
+                .starts_with("Passkey name"),
             "the passkey name field should be labelled Passkey name",
         )?;
         browser.tab_to("#username", TABS_TO_THE_FORM).await?;
@@ -70,7 +73,9 @@ async fn the_passkey_button_and_sign_out_work_with_the_keyboard_alone() {
         browser.wait_for_url("/").await?;
 
         open_sign_in_ignoring_autofill(browser).await?;
-        browser.tab_to("#passkey-button", TABS_TO_THE_FORM + 2).await?;
+        browser
+            .tab_to("#passkey-button", TABS_TO_THE_FORM + 2)
+            .await?;
         browser.press("Enter").await?;
         browser.wait_for_url("/account").await?;
         browser.wait_for_text("#account-username", "alice").await

@@ -25,7 +25,9 @@ async fn a_second_passkey_is_listed_by_name_and_deleted_only_after_confirming() 
 
         ask_to_delete(browser, "Work phone").await?;
         browser.click("#confirm-delete-no").await?;
-        browser.wait_for_count("dialog#confirm-delete[open]", 0).await?;
+        browser
+            .wait_for_count("dialog#confirm-delete[open]", 0)
+            .await?;
         ensure(
             browser.count("#passkeys li.passkey").await? == 2,
             "keeping the passkey in the dialog should delete nothing",

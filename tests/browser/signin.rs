@@ -15,7 +15,9 @@ async fn signing_out_then_in_by_username_returns_to_the_account_page() {
         browser.click("#signin-button").await?;
         browser.wait_for_url("/account").await?;
         browser.wait_for_text("#account-username", "alice").await?;
-        browser.wait_for_count("#passkeys li.passkey .passkey-current", 1).await
+        browser
+            .wait_for_count("#passkeys li.passkey .passkey-current", 1)
+            .await
     })
     .await;
 }
@@ -46,7 +48,9 @@ async fn autofill_on_the_username_field_signs_in() {
             .await?
             .unwrap_or_default();
         ensure(
-            autocomplete.split_whitespace().any(|token| token == "webauthn"),
+            autocomplete
+                .split_whitespace()
+                .any(|token| token == "webauthn"),
             format!("the username field's autocomplete is {autocomplete:?}, without webauthn"),
         )?;
 

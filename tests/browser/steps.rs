@@ -72,7 +72,9 @@ pub async fn ask_to_delete(browser: &BrowserTest, name: &str) -> Step {
             "#passkeys li.passkey[data-credential-id=\"{id}\"] button.passkey-delete"
         ))
         .await?;
-    browser.wait_for_count("dialog#confirm-delete[open]", 1).await
+    browser
+        .wait_for_count("dialog#confirm-delete[open]", 1)
+        .await
 }
 
 /// Fails unless the account page lists exactly `expected`.
