@@ -1,0 +1,135 @@
+//! Server-rendered pages. Each handler reads the session, asks the API for
+//! what the page shows, and renders one template.
+
+use actix_session::Session;
+use actix_web::http::header::ContentType;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+use crate::aaguid::authenticator_name;
+use crate::error::{AppError, PageError};
+use crate::passwordless::{ApiDateTime, Credential, PasswordlessClient};
+use crate::session::{self, SignedIn};
+use crate::state::AppState;
+use crate::templates::{AccountPage, HomePage, Layout, PasskeyRow, SigninPage, SignupPage};
+
+pub async fn home(session: Session) -> Result<HttpResponse, PageError> {
+    render(&HomePage {
+        layout: layout(&session),
+    })
+}
+
+pub async fn signup(
+    session: Session,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    render(&SignupPage {
+        layout: layout(&session),
+        client: state.client.clone(),
+    })
+}
+
+pub async fn signin(
+    session: Session,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    render(&SigninPage {
+        layout: layout(&session),
+        client: state.client.clone(),
+    })
+}
+
+pub async fn account(
+    session: Session,
+    state: web::Data<AppState>,
+    client: web::ThinData<PasswordlessClient>,
+) -> Result<HttpResponse, PageError> {
+    let user = session::current_user(&session)?;
+
+    let mut credentials = client.list_credentials(&user.user_id).await?;
+    credentials.sort_by_key(|c| std::cmp::Reverse(c.created_at));
+
+    render(&AccountPage {
+        layout: Layout::for_user(Some(&user.username)),
+        client: state.client.clone(),
+        passkeys: credentials.iter().map(|c| passkey_row(c, &user)).collect(),
+        username: user.username,
+        user_id: user.user_id,
+    })
+}
+
+pub async fn not_found() -> Result<HttpResponse, PageError> {
+    Err(AppError::NotFound.into())
+}
+
+fn layout(session: &Session) -> Layout {
+    Layout::for_user(
+        session::signed_in(session)
+            .as_ref()
+            .map(|u| u.username.as_str()),
+    )
+}
+
+fn render(page: &impl Template) -> Result<HttpResponse, PageError> {
+    let html = page.render().map_err(AppError::from)?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::html())
+        .body(html))
+}
+
+fn passkey_row(credential: &Credential, user: &SignedIn) -> PasskeyRow {
+    let id = &credential.descriptor.id;
+    PasskeyRow {
+        credential_id: id.clone(),
+        name: credential
+            .nickname
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| "Unnamed passkey".to_owned()),
+        authenticator: credential
+            .aa_guid
+            .as_deref()
+            .and_then(authenticator_name)
+            .map(str::to_owned),
+        created: credential
+            .created_at
+            .map(human_date)
+            .unwrap_or_else(|| "Unknown".to_owned()),
+        last_used: credential
+            .last_used_at
+            .map(human_date)
+            .unwrap_or_else(|| "Never".to_owned()),
+        device: credential.device.clone().filter(|d| !d.is_empty()),
+        synced: credential.backup_state.unwrap_or(false),
+        current: user.credential_id.as_deref() == Some(id.as_str()),
+    }
+}
+
+fn human_date(date: ApiDateTime) -> String {
+    date.0.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// The verify response carries the credential id in standard base64; lists
+/// carry base64url. The session keeps the list form, to compare with it.
+pub(crate) fn base64url_from_standard(id: &str) -> Option<String> {
+    STANDARD
+        .decode(id)
+        .ok()
+        .map(|bytes| URL_SAFE_NO_PAD.encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_ids_convert_from_standard_base64_to_base64url() {
+        assert_eq!(
+            base64url_from_standard("Mq1ZhrHBmhly34YaO/uuXuNuf/VCHDkuknENz/LZJR4=").as_deref(),
+            Some("Mq1ZhrHBmhly34YaO_uuXuNuf_VCHDkuknENz_LZJR4")
+        );
+        assert_eq!(base64url_from_standard("not base64!"), None);
+    }
+}

@@ -1,0 +1,62 @@
+//! Usernames are Passwordless aliases, and aliases are matched exactly
+//! (`Alice` and `alice` are different aliases). So one rule turns whatever a
+//! person typed into the one spelling that reaches the API, at sign-up and
+//! at sign-in alike: surrounding whitespace is trimmed and letters are
+//! lowercased. `static/js/passkeys.js` applies the same rule before
+//! `signinWithAlias`, because that call goes from the browser to the API.
+
+/// The longest username, in characters. Aliases may be up to 250, but a
+/// name people type and read should be far shorter.
+pub const MAX_CHARS: usize = 64;
+
+/// A username that passed [`Username::parse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let normalised = raw.trim().to_lowercase();
+        let count = normalised.chars().count();
+        if count == 0 {
+            return Err("Please choose a username.");
+        }
+        if count > MAX_CHARS {
+            return Err("Usernames can be at most 64 characters long.");
+        }
+        if normalised
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace())
+        {
+            return Err("Usernames cannot contain spaces or control characters.");
+        }
+        Ok(Self(normalised))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_trimmed_and_lowercased() {
+        assert_eq!(
+            Username::parse("  Alice@Example.COM ").unwrap().as_str(),
+            "alice@example.com"
+        );
+        assert_eq!(Username::parse("ÉLODIE").unwrap().as_str(), "élodie");
+    }
+
+    #[test]
+    fn empty_long_and_spaced_usernames_are_refused() {
+        assert!(Username::parse("   ").is_err());
+        assert!(Username::parse(&"a".repeat(MAX_CHARS + 1)).is_err());
+        assert!(Username::parse(&"é".repeat(MAX_CHARS)).is_ok());
+        assert!(Username::parse("two words").is_err());
+        assert!(Username::parse("tab\there").is_err());
+        assert!(Username::parse("nul\0").is_err());
+    }
+}
