@@ -1,0 +1,145 @@
+//! Reading requests the way the real service does: JSON keys and query keys
+//! match without regard to case (the official client sends `RPID`, `Origin`,
+//! `AttestationObject`, `clientDataJson`), and a number is accepted where a
+//! string is expected.
+//!
+//! Bodies are parsed to a `serde_json::Value`, every object key is
+//! lowercased, and the result is read into structs whose field names are
+//! the lowercased API names.
+
+use actix_web::HttpRequest;
+use actix_web::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use super::problem::Problem;
+
+/// Reads a JSON body into `T` after lowercasing its keys.
+pub fn json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, Problem> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    if !content_type.to_ascii_lowercase().contains("json") {
+        return Err(Problem::framework(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The request body must be JSON, sent with Content-Type: application/json.",
+        ));
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|error| {
+        Problem::framework(
+            StatusCode::BAD_REQUEST,
+            format!("The request body is not valid JSON: {error}."),
+        )
+    })?;
+    serde_json::from_value(lowercase_keys(value)).map_err(|error| {
+        Problem::framework(
+            StatusCode::BAD_REQUEST,
+            format!("The request body could not be read: {error}."),
+        )
+    })
+}
+
+fn lowercase_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, value)| (key.to_ascii_lowercase(), lowercase_keys(value)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(lowercase_keys).collect()),
+        other => other,
+    }
+}
+
+/// The value of a query parameter, the key matched without regard to case.
+pub fn query_value(req: &HttpRequest, key: &str) -> Option<String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(name, _)| name.eq_ignore_ascii_case(key))
+        .map(|(_, value)| value.into_owned())
+}
+
+/// A string that may arrive as a JSON number (`"userId": 123` means "123").
+pub fn lenient_string<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Lenient {
+        Text(String),
+        Number(serde_json::Number),
+    }
+    Ok(
+        Option::<Lenient>::deserialize(deserializer)?.map(|value| match value {
+            Lenient::Text(text) => text,
+            Lenient::Number(number) => number.to_string(),
+        }),
+    )
+}
+
+/// A boolean that may arrive as `"true"`/`"false"`.
+pub fn lenient_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Lenient {
+        Flag(bool),
+        Text(String),
+    }
+    match Option::<Lenient>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(Lenient::Flag(flag)) => Ok(Some(flag)),
+        Some(Lenient::Text(text)) => text
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("{text:?} is not true or false"))),
+    }
+}
+
+/// A number that may arrive as a string (`"timeToLive": "30"`).
+pub fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Lenient {
+        Number(i64),
+        Text(String),
+    }
+    match Option::<Lenient>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(Lenient::Number(number)) => Ok(Some(number)),
+        Some(Lenient::Text(text)) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a whole number"))),
+    }
+}
+
+/// A header's value as text, if present and readable.
+pub fn header_text<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|value| value.to_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_are_lowercased_at_every_depth() {
+        let value = lowercase_keys(json!({"RPID": "x", "Response": {"AttestationObject": "y"}}));
+        assert_eq!(value, json!({"rpid": "x", "response": {"attestationobject": "y"}}));
+    }
+
+    #[test]
+    fn a_numeric_user_id_reads_as_its_text() {
+        #[derive(Deserialize)]
+        struct Body {
+            #[serde(default, deserialize_with = "lenient_string")]
+            userid: Option<String>,
+        }
+        let body: Body = serde_json::from_value(json!({"userid": 123})).unwrap();
+        assert_eq!(body.userid.as_deref(), Some("123"));
+    }
+}
