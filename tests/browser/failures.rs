@@ -6,7 +6,7 @@ use crate::steps::{open_sign_in_ignoring_autofill, sign_out, sign_up};
 
 const CANCELLED: &str = "The passkey request was cancelled or timed out.";
 
-#[tokio::test]
+#[actix_web::test]
 async fn refusing_user_verification_at_sign_up_says_it_was_cancelled_and_a_retry_works() {
     in_the_browser(async |browser| -> Step {
         browser.set_user_verified(false).await?;
@@ -28,7 +28,7 @@ async fn refusing_user_verification_at_sign_up_says_it_was_cancelled_and_a_retry
     .await;
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn refusing_user_verification_at_sign_in_says_it_was_cancelled_and_a_retry_works() {
     in_the_browser(async |browser| -> Step {
         sign_up(browser, "alice").await?;

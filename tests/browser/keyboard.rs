@@ -9,7 +9,7 @@ use crate::steps::{open_sign_in_ignoring_autofill, sign_out};
 /// Enough presses to pass the skip link and the header's links.
 const TABS_TO_THE_FORM: usize = 10;
 
-#[tokio::test]
+#[actix_web::test]
 async fn signing_up_and_in_again_works_with_the_keyboard_alone() {
     in_the_browser(async |browser| -> Step {
         browser.visit("/signup").await?;
@@ -48,7 +48,7 @@ async fn signing_up_and_in_again_works_with_the_keyboard_alone() {
     .await;
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn enter_in_the_username_field_signs_in() {
     in_the_browser(async |browser| -> Step {
         crate::steps::sign_up(browser, "alice").await?;
@@ -64,7 +64,7 @@ async fn enter_in_the_username_field_signs_in() {
     .await;
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn the_passkey_button_and_sign_out_work_with_the_keyboard_alone() {
     in_the_browser(async |browser| -> Step {
         crate::steps::sign_up(browser, "alice").await?;

@@ -4,7 +4,7 @@ use crate::app::in_the_browser;
 use crate::harness::{Step, ensure};
 use crate::steps::{ask_to_delete, expect_passkeys, sign_up_naming_the_passkey};
 
-#[tokio::test]
+#[actix_web::test]
 async fn a_second_passkey_is_listed_by_name_and_deleted_only_after_confirming() {
     in_the_browser(async |browser| -> Step {
         sign_up_naming_the_passkey(browser, "alice", "Laptop").await?;
@@ -42,7 +42,7 @@ async fn a_second_passkey_is_listed_by_name_and_deleted_only_after_confirming() 
     .await;
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn deleting_the_only_passkey_is_refused() {
     in_the_browser(async |browser| -> Step {
         sign_up_naming_the_passkey(browser, "alice", "Laptop").await?;
@@ -57,7 +57,7 @@ async fn deleting_the_only_passkey_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn adding_a_passkey_from_a_device_that_already_has_one_says_so() {
     in_the_browser(async |browser| -> Step {
         sign_up_naming_the_passkey(browser, "alice", "Laptop").await?;

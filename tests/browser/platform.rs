@@ -40,7 +40,7 @@ const CREATE_THEN_GET: &str = r#"(async () => {
   return got.type;
 })()"#;
 
-#[tokio::test]
+#[actix_web::test]
 async fn the_virtual_authenticator_creates_and_uses_a_discoverable_passkey_on_localhost() {
     let origin = blank_page_origin().await;
     run_in_browser(&origin, async |browser| -> Step {

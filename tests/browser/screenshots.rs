@@ -13,7 +13,7 @@ use crate::steps::sign_up_naming_the_passkey;
 const MAX_BYTES: usize = 200 * 1024;
 const WIDTHS: [(&str, i64, bool); 2] = [("desktop", 1280, false), ("phone", 390, true)];
 
-#[tokio::test]
+#[actix_web::test]
 #[ignore = "writes docs/screenshots/*.png; run scripts/screenshots.sh"]
 async fn render_the_readme_screenshots() {
     in_the_browser(async |browser| -> Step {

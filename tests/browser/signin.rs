@@ -4,7 +4,7 @@ use crate::app::in_the_browser;
 use crate::harness::{Step, ensure};
 use crate::steps::{ask_to_delete, open_sign_in_ignoring_autofill, sign_out, sign_up};
 
-#[tokio::test]
+#[actix_web::test]
 async fn signing_out_then_in_by_username_returns_to_the_account_page() {
     in_the_browser(async |browser| -> Step {
         sign_up(browser, "alice").await?;
@@ -22,7 +22,7 @@ async fn signing_out_then_in_by_username_returns_to_the_account_page() {
     .await;
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn the_passkey_button_signs_in_without_a_username() {
     in_the_browser(async |browser| -> Step {
         sign_up(browser, "alice").await?;
@@ -36,7 +36,7 @@ async fn the_passkey_button_signs_in_without_a_username() {
     .await;
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn autofill_on_the_username_field_signs_in() {
     in_the_browser(async |browser| -> Step {
         sign_up(browser, "alice").await?;
@@ -65,7 +65,7 @@ async fn autofill_on_the_username_field_signs_in() {
     .await;
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn a_passkey_the_server_no_longer_knows_is_not_recognised() {
     in_the_browser(async |browser| -> Step {
         sign_up(browser, "alice").await?;
@@ -94,7 +94,7 @@ async fn a_passkey_the_server_no_longer_knows_is_not_recognised() {
     .await;
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn the_account_page_after_signing_out_redirects_to_sign_in() {
     in_the_browser(async |browser| -> Step {
         sign_up(browser, "alice").await?;

@@ -4,7 +4,7 @@ use crate::app::in_the_browser;
 use crate::harness::{Step, ensure};
 use crate::steps::{sign_out, sign_up};
 
-#[tokio::test]
+#[actix_web::test]
 async fn signing_up_lands_on_the_account_page_showing_the_username_and_one_passkey() {
     in_the_browser(async |browser| -> Step {
         browser.visit("/signup").await?;
@@ -25,7 +25,7 @@ async fn signing_up_lands_on_the_account_page_showing_the_username_and_one_passk
     .await;
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn a_taken_username_says_so_and_the_page_still_signs_up_another_name() {
     in_the_browser(async |browser| -> Step {
         sign_up(browser, "alice").await?;
