@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use chromiumoxide::cdp::browser_protocol::emulation::{
     ClearDeviceMetricsOverrideParams, SetDeviceMetricsOverrideParams,
 };
+use chromiumoxide::cdp::browser_protocol::input::{DispatchKeyEventParams, DispatchKeyEventType};
 use chromiumoxide::cdp::browser_protocol::log::EventEntryAdded;
 use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
 use chromiumoxide::cdp::browser_protocol::web_authn::{
@@ -31,6 +32,7 @@ use chromiumoxide::cdp::browser_protocol::web_authn::{
 use chromiumoxide::cdp::js_protocol::runtime::{
     EvaluateParams, EventConsoleApiCalled, EventExceptionThrown,
 };
+use chromiumoxide::keys;
 use chromiumoxide::page::ScreenshotParams;
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use futures_util::{FutureExt, StreamExt};
@@ -47,6 +49,26 @@ const CHROMIUM_PATHS: [&str; 3] = [
     "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
 ];
 const CHROMIUM_NAMES: [&str; 3] = ["chromium", "chromium-browser", "google-chrome"];
+
+/// Installed in every page before its own scripts: notes each WebAuthn
+/// request the page makes (`autofill`, `get`, `create`) in
+/// `window.__passkeyRequests`, so a test can tell when autofill is armed. It
+/// passes every call through unchanged.
+const RECORD_PASSKEY_REQUESTS: &str = r#"(() => {
+  const credentials = navigator.credentials;
+  if (!credentials) return;
+  const requests = (window.__passkeyRequests = []);
+  const get = credentials.get.bind(credentials);
+  const create = credentials.create.bind(credentials);
+  credentials.get = (options) => {
+    requests.push(options && options.mediation === 'conditional' ? 'autofill' : 'get');
+    return get(options);
+  };
+  credentials.create = (options) => {
+    requests.push('create');
+    return create(options);
+  };
+})();"#;
 
 /// Why a step of a flow failed, in words meant for the test's reader.
 #[derive(Debug)]
@@ -155,6 +177,8 @@ impl BrowserTest {
         let page = browser.new_page("about:blank").await?;
         let console = Arc::new(Mutex::new(Vec::new()));
         let tasks = vec![handler_task, listen_to_console(&page, &console).await?];
+        page.evaluate_on_new_document(RECORD_PASSKEY_REQUESTS)
+            .await?;
         page.execute(EnableParams::default()).await?;
         let authenticator = add_authenticator(&page).await?;
         Ok(BrowserTest {
@@ -182,15 +206,13 @@ impl BrowserTest {
     /// Clicks into the field at `selector`, clears it and types `text` key by key.
     pub async fn type_into(&self, selector: &str, text: &str) -> Step {
         self.wait_until_usable(selector).await?;
-        let field = self.page.find_element(selector).await?;
-        field.click().await?;
+        self.page.find_element(selector).await?.click().await?;
         self.eval::<bool>(&format!(
             "(() => {{ const f = document.querySelector({}); f.value = ''; return true; }})()",
             js_string(selector)
         ))
         .await?;
-        field.type_str(text).await?;
-        Ok(())
+        self.type_keys(text).await
     }
 
     /// Clicks the element at `selector` with the mouse, once it is visible and enabled.
@@ -200,16 +222,64 @@ impl BrowserTest {
         Ok(())
     }
 
-    /// Presses one key (`"Tab"`, `"Enter"`, `"Escape"`) on whatever has focus.
+    /// Presses one key (`"Tab"`, `"Enter"`, `"a"`) on whatever has focus.
     pub async fn press(&self, key: &str) -> Step {
-        self.page.find_element("body").await?.press_key(key).await?;
+        let definition = keys::get_key_definition(key)
+            .ok_or_else(|| Failure::new(format!("no key is called {key:?}")))?;
+        let text = definition
+            .text
+            .or((definition.key.chars().count() == 1).then_some(definition.key));
+        let event = |kind: DispatchKeyEventType| {
+            let with_text = kind == DispatchKeyEventType::KeyDown;
+            let mut event = DispatchKeyEventParams::builder()
+                .r#type(kind)
+                .key(definition.key)
+                .code(definition.code)
+                .windows_virtual_key_code(definition.key_code)
+                .native_virtual_key_code(definition.key_code);
+            if with_text && let Some(text) = text {
+                event = event.text(text);
+            }
+            event.build().map_err(Failure::new)
+        };
+        let down = if text.is_some() {
+            DispatchKeyEventType::KeyDown
+        } else {
+            DispatchKeyEventType::RawKeyDown
+        };
+        self.page.execute(event(down)?).await?;
+        self.page
+            .execute(event(DispatchKeyEventType::KeyUp)?)
+            .await?;
         Ok(())
     }
 
     /// Types `text` key by key into whatever has focus.
     pub async fn type_keys(&self, text: &str) -> Step {
-        self.page.find_element("body").await?.type_str(text).await?;
+        for character in text.chars() {
+            self.press(character.encode_utf8(&mut [0; 4])).await?;
+        }
         Ok(())
+    }
+
+    /// Waits until the page has asked for passkey autofill (a conditional
+    /// `navigator.credentials.get`), as seen by the probe installed at launch.
+    pub async fn wait_for_autofill_request(&self) -> Step {
+        let armed = self
+            .poll(async || {
+                self.eval::<bool>("(window.__passkeyRequests || []).includes('autofill')")
+                    .await
+                    .unwrap_or(false)
+            })
+            .await;
+        ensure(
+            armed,
+            format!(
+                "expected {} to ask for passkey autofill within {} s",
+                self.current_path().await,
+                DEADLINE.as_secs()
+            ),
+        )
     }
 
     /// Presses Tab until `selector` has focus, at most `limit` times, and

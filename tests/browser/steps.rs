@@ -36,7 +36,7 @@ pub async fn sign_out(browser: &BrowserTest) -> Step {
 pub async fn open_sign_in_ignoring_autofill(browser: &BrowserTest) -> Step {
     browser.set_automatic_presence(false).await?;
     browser.visit("/signin").await?;
-    browser.wait_for_text("h1", "Sign in").await?;
+    browser.wait_for_autofill_request().await?;
     browser.set_automatic_presence(true).await
 }
 
