@@ -41,6 +41,10 @@ async fn save_both_widths(browser: &BrowserTest, page: &str) -> Step {
     std::fs::create_dir_all(&dir).map_err(|e| {
         crate::harness::Failure::new(format!("could not create {}: {e}", dir.display()))
     })?;
+    // A picture of the page, not of wherever the cursor happened to be.
+    browser
+        .eval::<bool>("(document.activeElement?.blur(), true)")
+        .await?;
     for (device, width, mobile) in WIDTHS {
         let png = browser.screenshot_at(width, mobile).await?;
         let path = dir.join(format!("{page}-{device}.png"));
