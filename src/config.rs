@@ -11,6 +11,7 @@
 //! | `PASSWORDLESS_API_URL` | `https://v4.passwordless.dev` | the Passwordless API |
 //! | `PASSWORDLESS_API_KEY` | (local mode) | public key, `<app>:public:<32 hex>` |
 //! | `PASSWORDLESS_API_SECRET` | (local mode) | secret, `<app>:secret:<32 hex>` |
+//! | `PASSWORDLESS_API_TIMEOUT_MS` | `5000` | how long one API call may take |
 //! | `RATE_LIMIT_PER_MINUTE` | `30` | per-client budget of token and verify calls; `0` is off |
 //!
 //! With no `PASSWORDLESS_API_SECRET` the app runs in local mode and starts the
@@ -19,6 +20,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use url::Url;
 
@@ -26,6 +28,9 @@ use url::Url;
 pub const CLOUD_API_URL: &str = "https://v4.passwordless.dev";
 const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
 const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 30;
+/// The API answers in milliseconds; past this a person is better served by
+/// an error they can retry than by a spinner.
+pub const DEFAULT_API_TIMEOUT: Duration = Duration::from_secs(5);
 /// actix-session derives its signing and encryption keys from this much
 /// material; shorter keys are refused rather than stretched.
 const MIN_SESSION_KEY_BYTES: usize = 64;
@@ -60,6 +65,8 @@ pub struct ApiSettings {
     pub public_key: String,
     /// The secret, sent by the server only.
     pub secret: Secret,
+    /// How long one call may take, connecting included.
+    pub timeout: Duration,
 }
 
 impl ApiSettings {
@@ -106,6 +113,8 @@ pub struct Settings {
     /// `None` (local mode only) means a random key per start.
     pub session_key: Option<Secret>,
     pub mode: Mode,
+    /// How long one call to the Passwordless API may take.
+    pub api_timeout: Duration,
     /// `0` turns rate limiting off.
     pub rate_limit_per_minute: u32,
 }
@@ -189,7 +198,20 @@ impl Settings {
             })?,
         };
 
-        let mode = read_mode(&get)?;
+        let api_timeout = match get("PASSWORDLESS_API_TIMEOUT_MS") {
+            None => DEFAULT_API_TIMEOUT,
+            Some(v) => match v.parse::<u64>() {
+                Ok(ms) if ms > 0 => Duration::from_millis(ms),
+                _ => {
+                    return Err(invalid(
+                        "PASSWORDLESS_API_TIMEOUT_MS",
+                        "must be a positive number of milliseconds, e.g. 5000",
+                    ));
+                }
+            },
+        };
+
+        let mode = read_mode(&get, api_timeout)?;
         if matches!(mode, Mode::Remote(_)) && session_key.is_none() {
             return Err(invalid(
                 "SESSION_KEY",
@@ -203,12 +225,16 @@ impl Settings {
             rp_id,
             session_key,
             mode,
+            api_timeout,
             rate_limit_per_minute,
         })
     }
 }
 
-fn read_mode(get: &impl Fn(&str) -> Option<String>) -> Result<Mode, ConfigError> {
+fn read_mode(
+    get: &impl Fn(&str) -> Option<String>,
+    timeout: Duration,
+) -> Result<Mode, ConfigError> {
     let key = get("PASSWORDLESS_API_KEY");
     let secret = get("PASSWORDLESS_API_SECRET");
     let url = get("PASSWORDLESS_API_URL");
@@ -234,6 +260,7 @@ fn read_mode(get: &impl Fn(&str) -> Option<String>) -> Result<Mode, ConfigError>
         url,
         public_key: key,
         secret: Secret::new(secret),
+        timeout,
     }))
 }
 

@@ -170,6 +170,7 @@ fn start_api(settings: &Settings) -> Result<(ApiSettings, Option<Server>, String
                 url: Url::parse(&local.base_url()).expect("the local API's URL is valid"),
                 public_key: local.public_key().to_owned(),
                 secret: crate::config::Secret::new(local.secret()),
+                timeout: settings.api_timeout,
             };
             let kind = format!("the local API at {}", api.base());
             Ok((api, Some(local.into_server()), kind))

@@ -1,7 +1,5 @@
 //! The HTTP side of the Passwordless client, over awc.
 
-use std::time::Duration;
-
 use actix_web::web::Bytes;
 use awc::error::{PayloadError, SendRequestError};
 use awc::http::header;
@@ -15,9 +13,6 @@ use super::models::{
 };
 use crate::config::ApiSettings;
 
-/// How long one API call may take. The API answers in milliseconds; past
-/// this a person is better served by an error they can retry.
-const TIMEOUT: Duration = Duration::from_secs(5);
 /// The largest body we read. Credential lists are the biggest answers, a
 /// few hundred bytes per passkey; this leaves room for thousands.
 const BODY_LIMIT: usize = 1024 * 1024;
@@ -34,7 +29,7 @@ pub struct PasswordlessClient {
 impl PasswordlessClient {
     pub fn new(settings: &ApiSettings) -> Self {
         let http = awc::Client::builder()
-            .timeout(TIMEOUT)
+            .timeout(settings.timeout)
             .disable_redirects()
             .add_default_header((header::USER_AGENT, USER_AGENT))
             .add_default_header(("ApiSecret", settings.secret.expose()))

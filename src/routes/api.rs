@@ -22,7 +22,7 @@ use crate::verify::{self, TokenKind};
 const MAX_NICKNAME_CHARS: usize = 64;
 /// Real verify tokens are a few hundred bytes; anything far larger is not
 /// worth a round trip to the API.
-const MAX_TOKEN_BYTES: usize = 4096;
+const MAX_TOKEN_BYTES: usize = 2048;
 /// Credential ids are at most 1023 bytes, so 1364 base64url characters.
 const MAX_CREDENTIAL_ID_CHARS: usize = 1364;
 
@@ -203,6 +203,10 @@ pub async fn delete_passkey(
 pub async fn signout(session: Session) -> web::Json<Next> {
     session::sign_out(&session);
     web::Json(Next { redirect: "/" })
+}
+
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(AppError::NotFound.into())
 }
 
 async fn verify_token(client: &PasswordlessClient, token: &str) -> Result<VerifiedToken, ApiError> {

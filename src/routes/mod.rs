@@ -40,12 +40,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
         )
     };
 
-    cfg.route("/", web::get().to(pages::home))
-        .route("/signup", web::get().to(pages::signup))
-        .route("/signin", web::get().to(pages::signin))
-        .route("/account", web::get().to(pages::account))
-        .route("/healthz", web::get().to(health::live))
-        .route("/readyz", web::get().to(health::ready))
+    // Resources (not `cfg.route`) so a wrong method is a 405, not a 404.
+    cfg.service(web::resource("/").route(web::get().to(pages::home)))
+        .service(web::resource("/signup").route(web::get().to(pages::signup)))
+        .service(web::resource("/signin").route(web::get().to(pages::signin)))
+        .service(web::resource("/account").route(web::get().to(pages::account)))
+        .service(web::resource("/healthz").route(web::get().to(health::live)))
+        .service(web::resource("/readyz").route(web::get().to(health::ready)))
         .service(
             web::scope("/api")
                 .service(
@@ -68,11 +69,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
                         .wrap(limited())
                         .route(web::post().to(api::finish_adding_passkey)),
                 )
-                .route(
-                    "/passkeys/{credential_id}",
-                    web::delete().to(api::delete_passkey),
+                .service(
+                    web::resource("/passkeys/{credential_id}")
+                        .route(web::delete().to(api::delete_passkey)),
                 )
-                .route("/signout", web::post().to(api::signout)),
+                .service(web::resource("/signout").route(web::post().to(api::signout)))
+                .default_service(web::to(api::not_found)),
         )
         .service(Files::new("/static", "static").prefer_utf8(true))
         .default_service(web::to(pages::not_found));

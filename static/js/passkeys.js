@@ -249,10 +249,12 @@
     return MESSAGES.generic;
   }
 
+  // Our own problems carry a title written for people; the codes only
+  // matter when a proxy or a crash left no problem body to read.
   function fromApiProblem(problem) {
+    if (problem.code === "network") return MESSAGES.siteUnreachable;
+    if (problem.title) return problem.title;
     switch (problem.code) {
-      case "network":
-        return MESSAGES.siteUnreachable;
       case "username_taken":
         return MESSAGES.usernameTaken;
       case "token_expired":
@@ -263,7 +265,6 @@
       default:
         break;
     }
-    if (problem.title) return problem.title;
     if (problem.status === 429) return MESSAGES.tooMany;
     if (problem.status >= 500) return MESSAGES.unreachable;
     return MESSAGES.generic;
