@@ -401,7 +401,12 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     // Same directory, so the rename stays on one file system and is atomic.
     let temp = dir.join(format!(".{file_name}.{}.tmp", Uuid::new_v4().simple()));
     let result = (|| {
-        let mut file = fs::File::create(&temp)?;
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // The file holds the API secret: readable by its owner only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         fs::rename(&temp, path)?;
