@@ -176,16 +176,17 @@ impl Settings {
         check_rp_id(public_origin.as_ref(), rp_id.as_deref(), listen_addr)?;
 
         let session_key = get("SESSION_KEY").map(Secret::new);
-        if let Some(key) = &session_key {
-            if key.expose().len() < MIN_SESSION_KEY_BYTES {
-                return Err(invalid(
-                    "SESSION_KEY",
-                    format!(
-                        "is {} bytes; it needs at least {MIN_SESSION_KEY_BYTES}. Generate one with `openssl rand -base64 64`",
-                        key.expose().len()
-                    ),
-                ));
-            }
+        if let Some(key) = session_key
+            .as_ref()
+            .filter(|k| k.expose().len() < MIN_SESSION_KEY_BYTES)
+        {
+            return Err(invalid(
+                "SESSION_KEY",
+                format!(
+                    "is {} bytes; it needs at least {MIN_SESSION_KEY_BYTES}. Generate one with `openssl rand -base64 64`",
+                    key.expose().len()
+                ),
+            ));
         }
 
         let rate_limit_per_minute = match get("RATE_LIMIT_PER_MINUTE") {
@@ -274,9 +275,17 @@ fn local_mode(get: &impl Fn(&str) -> Option<String>, url_set: bool) -> Result<Mo
     }
     crate::local_api::LocalApiSettings::from_lookup(get)
         .map(Mode::Local)
-        .map_err(|e| ConfigError {
-            variable: e.variable(),
-            problem: e.to_string(),
+        .map_err(|error| {
+            use crate::local_api::SettingsError as E;
+            let variable = match &error {
+                E::BadListenAddr { .. } => "LOCAL_API_ADDR",
+                E::BadApiSecret { .. } => "LOCAL_API_SECRET",
+                E::BadApiKey { .. } | E::HalfAPair | E::MismatchedAppIds => "LOCAL_API_KEY",
+            };
+            ConfigError {
+                variable,
+                problem: error.to_string(),
+            }
         })
 }
 
@@ -419,4 +428,227 @@ fn check_rp_id(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "myapp:public:4364b1a49a404b38b843fe3697b803c8";
+    const SECRET: &str = "myapp:secret:11f8dd7733744f2596f2a28544b5fbc4";
+    const SESSION_KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|key| vars.get(key).cloned())
+    }
+
+    fn cloud(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut vars = vec![
+            ("PASSWORDLESS_API_KEY", KEY),
+            ("PASSWORDLESS_API_SECRET", SECRET),
+            ("SESSION_KEY", SESSION_KEY),
+        ];
+        vars.extend_from_slice(extra);
+        load(&vars)
+    }
+
+    fn remote(settings: &Settings) -> &ApiSettings {
+        #[allow(unreachable_patterns)] // reachable only with the local-api feature
+        match &settings.mode {
+            Mode::Remote(api) => api,
+            _ => panic!("expected the remote mode"),
+        }
+    }
+
+    fn refused_variable(result: Result<Settings, ConfigError>) -> &'static str {
+        result.expect_err("settings should be refused").variable
+    }
+
+    #[test]
+    fn cloud_settings_with_defaults_are_accepted() {
+        let settings = cloud(&[]).unwrap();
+        let api = remote(&settings);
+        assert_eq!(api.base(), "https://v4.passwordless.dev");
+        assert_eq!(api.kind(), "the Passwordless.dev cloud");
+        assert_eq!(settings.listen_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            settings.rate_limit_per_minute,
+            DEFAULT_RATE_LIMIT_PER_MINUTE
+        );
+    }
+
+    #[test]
+    fn a_self_hosted_url_keeps_its_path() {
+        let settings = cloud(&[("PASSWORDLESS_API_URL", "https://pwd.example.com/api/")]).unwrap();
+        let api = remote(&settings);
+        assert_eq!(api.base(), "https://pwd.example.com/api");
+        assert_eq!(api.origin(), "https://pwd.example.com");
+        assert_eq!(api.kind(), "a self-hosted Passwordless server");
+    }
+
+    #[test]
+    fn swapped_key_and_secret_are_refused_with_the_fix() {
+        let error = load(&[
+            ("PASSWORDLESS_API_KEY", SECRET),
+            ("PASSWORDLESS_API_SECRET", KEY),
+            ("SESSION_KEY", SESSION_KEY),
+        ])
+        .unwrap_err();
+        assert_eq!(error.variable, "PASSWORDLESS_API_KEY");
+        assert!(error.problem.contains("swap"), "{error}");
+    }
+
+    #[test]
+    fn keys_of_the_wrong_shape_or_apps_are_refused() {
+        let cases = [
+            ("PASSWORDLESS_API_KEY", "not-a-key", "PASSWORDLESS_API_KEY"),
+            (
+                "PASSWORDLESS_API_KEY",
+                "myapp:public:xyz",
+                "PASSWORDLESS_API_KEY",
+            ),
+            (
+                "PASSWORDLESS_API_SECRET",
+                "myapp:secret:0000",
+                "PASSWORDLESS_API_SECRET",
+            ),
+            (
+                "PASSWORDLESS_API_SECRET",
+                "other:secret:11f8dd7733744f2596f2a28544b5fbc4",
+                "PASSWORDLESS_API_SECRET",
+            ),
+        ];
+        for (variable, value, blamed) in cases {
+            assert_eq!(
+                refused_variable(cloud(&[(variable, value)])),
+                blamed,
+                "{variable}={value}"
+            );
+        }
+    }
+
+    #[test]
+    fn half_a_key_pair_is_refused() {
+        assert_eq!(
+            refused_variable(load(&[("PASSWORDLESS_API_KEY", KEY)])),
+            "PASSWORDLESS_API_SECRET"
+        );
+        assert_eq!(
+            refused_variable(load(&[
+                ("PASSWORDLESS_API_SECRET", SECRET),
+                ("SESSION_KEY", SESSION_KEY)
+            ])),
+            "PASSWORDLESS_API_KEY"
+        );
+    }
+
+    #[test]
+    fn a_short_or_missing_session_key_is_refused_outside_local_mode() {
+        assert_eq!(
+            refused_variable(cloud(&[("SESSION_KEY", "too-short")])),
+            "SESSION_KEY"
+        );
+        let error = load(&[
+            ("PASSWORDLESS_API_KEY", KEY),
+            ("PASSWORDLESS_API_SECRET", SECRET),
+        ])
+        .unwrap_err();
+        assert_eq!(error.variable, "SESSION_KEY");
+        assert!(
+            error.problem.contains("openssl rand"),
+            "the message shows how to make one"
+        );
+    }
+
+    #[test]
+    fn rp_ids_that_browsers_would_refuse_are_refused() {
+        let cases = [
+            (
+                &[("PUBLIC_ORIGIN", "https://192.168.1.10")][..],
+                "PUBLIC_ORIGIN",
+            ),
+            (
+                &[
+                    ("PUBLIC_ORIGIN", "https://example.com"),
+                    ("RP_ID", "10.0.0.1"),
+                ][..],
+                "RP_ID",
+            ),
+            (
+                &[
+                    ("PUBLIC_ORIGIN", "https://example.com"),
+                    ("RP_ID", "other.com"),
+                ][..],
+                "RP_ID",
+            ),
+            (
+                &[
+                    ("PUBLIC_ORIGIN", "https://example.com"),
+                    ("RP_ID", "ample.com"),
+                ][..],
+                "RP_ID",
+            ),
+            (&[("RP_ID", "example.com")][..], "RP_ID"),
+        ];
+        for (vars, blamed) in cases {
+            assert_eq!(refused_variable(cloud(vars)), blamed, "{vars:?}");
+        }
+    }
+
+    #[test]
+    fn a_parent_domain_is_a_valid_rp_id() {
+        let settings = cloud(&[
+            ("PUBLIC_ORIGIN", "https://login.example.com"),
+            ("RP_ID", "Example.com"),
+        ])
+        .unwrap();
+        assert_eq!(settings.rp_id.as_deref(), Some("example.com"));
+    }
+
+    #[test]
+    fn origins_that_cannot_use_passkeys_or_are_not_origins_are_refused() {
+        for origin in [
+            "http://example.com",
+            "https://example.com/app",
+            "ftp://example.com",
+            "example.com",
+        ] {
+            assert_eq!(
+                refused_variable(cloud(&[("PUBLIC_ORIGIN", origin)])),
+                "PUBLIC_ORIGIN",
+                "{origin}"
+            );
+        }
+        assert!(cloud(&[("PUBLIC_ORIGIN", "http://localhost:3000")]).is_ok());
+    }
+
+    #[test]
+    fn unparsable_values_name_their_variable() {
+        let cases = [
+            ("LISTEN_ADDR", "localhost"),
+            ("PASSWORDLESS_API_URL", "not a url"),
+            ("PASSWORDLESS_API_URL", "mailto:a@b.c"),
+            ("RATE_LIMIT_PER_MINUTE", "lots"),
+            ("PASSWORDLESS_API_TIMEOUT_MS", "0"),
+        ];
+        for (variable, value) in cases {
+            assert_eq!(
+                refused_variable(cloud(&[(variable, value)])),
+                variable,
+                "{variable}={value}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug_output() {
+        let settings = cloud(&[]).unwrap();
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("11f8dd77"), "{printed}");
+        assert!(printed.contains("Secret(***)"));
+    }
 }

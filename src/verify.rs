@@ -168,7 +168,8 @@ mod tests {
 
     #[test]
     fn each_mismatch_is_refused() {
-        let cases: [(&str, fn(&mut VerifiedToken), TokenRejection); 6] = [
+        type Case = (&'static str, fn(&mut VerifiedToken), TokenRejection);
+        let cases: [Case; 6] = [
             (
                 "register type at sign-in",
                 |t| t.kind = "passkey_register".into(),

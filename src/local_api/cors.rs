@@ -37,11 +37,9 @@ pub async fn cors_and_problems(
         return Ok(response);
     }
 
-    let http_req = req.request().clone();
-    let response = match next.call(req).await {
-        Ok(response) => response.map_into_boxed_body(),
-        Err(error) => ServiceResponse::new(http_req, error.error_response()),
-    };
+    // Handlers' errors arrive here as responses already; an `Err` could only
+    // come from a middleware inside this one, and there is none.
+    let response = next.call(req).await?.map_into_boxed_body();
     let mut response = if needs_problem_body(&response) {
         let status = response.status();
         let title = status.canonical_reason().unwrap_or("Error");

@@ -75,10 +75,10 @@ pub async fn spawn_app_against(api: MockServer, overrides: &[(&str, &str)]) -> T
 /// Polls `/healthz` instead of sleeping for a guessed time.
 async fn wait_until_up(http: &reqwest::Client, address: &str) {
     for _ in 0..200 {
-        if let Ok(response) = http.get(format!("{address}/healthz")).send().await {
-            if response.status().is_success() {
-                return;
-            }
+        if let Ok(response) = http.get(format!("{address}/healthz")).send().await
+            && response.status().is_success()
+        {
+            return;
         }
         tokio::task::yield_now().await;
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;

@@ -1,0 +1,62 @@
+//! Data that survives a restart, and a state file that cannot be read.
+
+use passkeys_actix::local_api::{LocalApi, LocalApiSettings, StateLocation};
+use serde_json::json;
+
+use crate::helpers::{
+    Device, ORIGIN, RP_ID, ok_json, spawn_api_with_file, temp_state_file, token_of,
+};
+
+#[tokio::test]
+async fn users_keys_and_passkeys_are_still_there_after_a_restart() {
+    // Arrange
+    let path = temp_state_file();
+    let first = spawn_api_with_file(path.clone()).await;
+    let mut device = Device::new();
+    first.register(&mut device, "user-1", &["alice"]).await;
+
+    // Act
+    let second = spawn_api_with_file(path.clone()).await;
+    let signed_in = second
+        .sign_in(
+            &mut device,
+            json!({ "alias": "alice", "RPID": RP_ID, "Origin": ORIGIN }),
+        )
+        .await;
+
+    // Assert
+    assert_eq!(second.public_key, first.public_key);
+    assert_eq!(second.secret, first.secret);
+    let verified = ok_json(second.verify(&token_of(signed_in).await).await).await;
+    assert_eq!(verified["userId"], "user-1");
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+}
+
+#[tokio::test]
+async fn a_corrupt_state_file_stops_start_up_and_is_left_untouched() {
+    // Arrange
+    let path = temp_state_file();
+    std::fs::write(&path, b"{\"version\": 1, \"keys\": ").unwrap();
+    let settings = LocalApiSettings {
+        state: StateLocation::File(path.clone()),
+        ..LocalApiSettings::in_memory()
+    };
+
+    // Act
+    let error = LocalApi::start(settings).unwrap_err().to_string();
+
+    // Assert
+    assert!(
+        error.contains(&path.display().to_string()),
+        "names the file: {error}"
+    );
+    assert!(
+        error.contains("LOCAL_API_STATE=memory"),
+        "says what to do: {error}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"{\"version\": 1, \"keys\": "
+    );
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+}
