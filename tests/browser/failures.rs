@@ -51,3 +51,19 @@ async fn refusing_user_verification_at_sign_in_says_it_was_cancelled_and_a_retry
     })
     .await;
 }
+
+#[actix_web::test]
+async fn opening_the_app_at_127_0_0_1_says_to_use_localhost_instead() {
+    in_the_browser(async |browser| -> Step {
+        let localhost = browser.origin().to_owned();
+        let ip = localhost.replace("//localhost:", "//127.0.0.1:");
+        browser.visit_url(&format!("{ip}/signup")).await?;
+        browser
+            .wait_for_text("#message", "Passkeys do not work on an IP address.")
+            .await?;
+        browser
+            .wait_for_text("#message", &format!("Open this page at {localhost}"))
+            .await
+    })
+    .await;
+}

@@ -51,21 +51,35 @@ const CHROMIUM_PATHS: [&str; 3] = [
 const CHROMIUM_NAMES: [&str; 3] = ["chromium", "chromium-browser", "google-chrome"];
 
 /// Installed in every page before its own scripts: notes each WebAuthn
-/// request the page makes (`autofill`, `get`, `create`) in
-/// `window.__passkeyRequests`, so a test can tell when autofill is armed. It
-/// passes every call through unchanged.
+/// request the page makes, so a test can tell which way a person signed in
+/// and when autofill is armed. Every call passes through unchanged.
+///
+/// Kinds: `autofill` (conditional get), `by-username` (get with an allow
+/// list), `discoverable` (get without one) and `create`. This page's requests
+/// are in `window.__passkeyRequests`; the tab's history, across
+/// navigations, in `sessionStorage`.
 const RECORD_PASSKEY_REQUESTS: &str = r#"(() => {
   const credentials = navigator.credentials;
   if (!credentials) return;
   const requests = (window.__passkeyRequests = []);
+  const note = (kind) => {
+    requests.push(kind);
+    try {
+      const history = JSON.parse(sessionStorage.getItem('passkeyRequests') || '[]');
+      history.push(kind);
+      sessionStorage.setItem('passkeyRequests', JSON.stringify(history));
+    } catch (_) {}
+  };
   const get = credentials.get.bind(credentials);
   const create = credentials.create.bind(credentials);
   credentials.get = (options) => {
-    requests.push(options && options.mediation === 'conditional' ? 'autofill' : 'get');
+    const allowed = options && options.publicKey && options.publicKey.allowCredentials;
+    note(options && options.mediation === 'conditional' ? 'autofill'
+      : allowed && allowed.length > 0 ? 'by-username' : 'discoverable');
     return get(options);
   };
   credentials.create = (options) => {
-    requests.push('create');
+    note('create');
     return create(options);
   };
 })();"#;
@@ -193,11 +207,20 @@ impl BrowserTest {
         })
     }
 
+    /// The origin the app is browsed at, e.g. `http://localhost:4567`.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
     /// Opens `path` on the app and waits for the page to load.
     pub async fn visit(&self, path: &str) -> Step {
-        let url = format!("{}{path}", self.origin);
+        self.visit_url(&format!("{}{path}", self.origin)).await
+    }
+
+    /// Opens an absolute URL and waits for the page to load.
+    pub async fn visit_url(&self, url: &str) -> Step {
         self.page
-            .goto(url.as_str())
+            .goto(url)
             .await
             .map_err(|e| Failure::new(format!("could not open {url}: {e}")))?;
         Ok(())
@@ -259,6 +282,20 @@ impl BrowserTest {
         for character in text.chars() {
             self.press(character.encode_utf8(&mut [0; 4])).await?;
         }
+        Ok(())
+    }
+
+    /// The WebAuthn requests this tab has made since `forget_passkey_requests`
+    /// (see `RECORD_PASSKEY_REQUESTS` for the kinds), oldest first.
+    pub async fn passkey_requests(&self) -> Step<Vec<String>> {
+        self.eval("JSON.parse(sessionStorage.getItem('passkeyRequests') || '[]')")
+            .await
+    }
+
+    /// Starts the tab's history of WebAuthn requests afresh.
+    pub async fn forget_passkey_requests(&self) -> Step {
+        self.eval::<bool>("(sessionStorage.removeItem('passkeyRequests'), true)")
+            .await?;
         Ok(())
     }
 

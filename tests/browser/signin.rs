@@ -2,7 +2,9 @@
 
 use crate::app::in_the_browser;
 use crate::harness::{Step, ensure};
-use crate::steps::{ask_to_delete, open_sign_in_ignoring_autofill, sign_out, sign_up};
+use crate::steps::{
+    ask_to_delete, expect_signed_in_by, open_sign_in_ignoring_autofill, sign_out, sign_up,
+};
 
 #[actix_web::test]
 async fn signing_out_then_in_by_username_returns_to_the_account_page() {
@@ -31,7 +33,8 @@ async fn the_passkey_button_signs_in_without_a_username() {
         open_sign_in_ignoring_autofill(browser).await?;
         browser.click("#passkey-button").await?;
         browser.wait_for_url("/account").await?;
-        browser.wait_for_text("#account-username", "alice").await
+        browser.wait_for_text("#account-username", "alice").await?;
+        expect_signed_in_by(browser, "discoverable").await
     })
     .await;
 }
@@ -58,9 +61,15 @@ async fn autofill_on_the_username_field_signs_in() {
         // soon as the page arms autofill, where a person would focus the
         // field and choose it. Nothing is typed or clicked, so only autofill
         // can sign in here.
+        browser.forget_passkey_requests().await?;
         browser.visit("/signin").await?;
         browser.wait_for_url("/account").await?;
-        browser.wait_for_text("#account-username", "alice").await
+        browser.wait_for_text("#account-username", "alice").await?;
+        let requests = browser.passkey_requests().await?;
+        ensure(
+            requests == ["autofill"],
+            format!("expected one autofill request and no other, the page made {requests:?}"),
+        )
     })
     .await;
 }

@@ -88,3 +88,15 @@ pub async fn expect_passkeys(browser: &BrowserTest, expected: &[&str]) -> Step {
         format!("expected the passkeys {expected:?}, the account page lists {names:?}"),
     )
 }
+
+/// Fails unless the last WebAuthn request of the tab was of `kind`
+/// (`by-username`, `discoverable`, `autofill`): how the person signed in.
+pub async fn expect_signed_in_by(browser: &BrowserTest, kind: &str) -> Step {
+    let requests = browser.passkey_requests().await?;
+    ensure(
+        requests.last().map(String::as_str) == Some(kind),
+        format!(
+            "expected the sign-in to go {kind}, but the page's passkey requests were {requests:?}"
+        ),
+    )
+}
