@@ -41,6 +41,8 @@ use serde::de::DeserializeOwned;
 /// How long any wait may take before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(15);
 const POLL_EVERY: Duration = Duration::from_millis(50);
+/// How long saving a failed test's screenshot, HTML and console log may take.
+const ARTIFACTS_DEADLINE: Duration = Duration::from_secs(20);
 
 /// Where Debian and macOS put the browser; other names are looked up on `PATH`.
 const CHROMIUM_PATHS: [&str; 3] = [
@@ -126,6 +128,8 @@ where
     F: AsyncFnOnce(&mut BrowserTest) -> Step,
 {
     let name = test_name();
+    // Whatever is in the artifacts folder afterwards is from this run.
+    let _ = std::fs::remove_dir_all(artifacts_root().join(&name));
     let mut test = match BrowserTest::open(&name, origin).await {
         Ok(test) => test,
         Err(failure) => panic!("could not start the browser for {name}: {failure}"),
@@ -139,7 +143,16 @@ where
         Ok(Err(failure)) => failure.to_string(),
         Err(panic) => panic_message(panic.as_ref()),
     };
-    let saved = test.save_artifacts().await;
+    // A browser that crashed would let every request run into its own
+    // timeout; the failure itself matters more than the artifacts.
+    let saved = tokio::time::timeout(ARTIFACTS_DEADLINE, test.save_artifacts())
+        .await
+        .unwrap_or_else(|_| {
+            format!(
+                "the browser did not answer within {} s, so no artifacts were saved",
+                ARTIFACTS_DEADLINE.as_secs()
+            )
+        });
     test.close().await;
     panic!("{failure}\n{saved}");
 }
@@ -181,13 +194,9 @@ impl BrowserTest {
             .build()
             .map_err(Failure::new)?;
         let (browser, mut handler) = Browser::launch(config).await?;
-        let handler_task = tokio::spawn(async move {
-            while let Some(event) = handler.next().await {
-                if event.is_err() {
-                    break;
-                }
-            }
-        });
+        // The handler carries every command and event; it must be polled
+        // for as long as the browser lives, whatever it yields.
+        let handler_task = tokio::spawn(async move { while handler.next().await.is_some() {} });
         let page = browser.new_page("about:blank").await?;
         let console = Arc::new(Mutex::new(Vec::new()));
         let tasks = vec![handler_task, listen_to_console(&page, &console).await?];
