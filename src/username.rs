@@ -25,9 +25,9 @@ impl Username {
         }
         if normalised
             .chars()
-            .any(|c| c.is_control() || c.is_whitespace())
+            .any(|c| c.is_control() || c.is_whitespace() || is_invisible(c))
         {
-            return Err("Usernames cannot contain spaces or control characters.");
+            return Err("Usernames cannot contain spaces, invisible or control characters.");
         }
         Ok(Self(normalised))
     }
