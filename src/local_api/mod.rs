@@ -82,7 +82,7 @@ impl LocalApi {
                 .app_data(state.clone())
                 .wrap(middleware::from_fn(cors::cors_and_problems))
                 // %U is the path only: query strings may carry user ids.
-                .wrap(middleware::Logger::new("%a \"%m %U\" %s %Dms").log_target("local_api"))
+                .wrap(crate::request_log::logger().log_target("local_api"))
                 .configure(routes::configure)
         })
         .listen(listener)
