@@ -84,7 +84,7 @@ async fn deleting_the_last_passkey_is_refused() {
     assert_eq!(response.status(), 409);
     let body = problem(response).await;
     assert_eq!(body["code"], "last_passkey");
-    assert!(body["title"].as_str().unwrap().contains("only passkey"));
+    assert!(body["detail"].as_str().unwrap().contains("only passkey"));
 }
 
 #[actix_web::test]
