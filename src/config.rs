@@ -135,20 +135,10 @@ fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
 }
 
 impl Settings {
-    /// Reads the process environment, with a `.env` file in the working
-    /// directory filling in what the environment does not set. The `.env`
-    /// values are read, not exported, so the process environment is never
-    /// changed behind anyone's back.
+    /// Reads the process environment, with a `.env` file filling in what
+    /// the environment does not set (see [`load_env`]).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let mut values: HashMap<String, String> = HashMap::new();
-        if let Ok(entries) = dotenvy::dotenv_iter() {
-            for entry in entries {
-                let (key, value) =
-                    entry.map_err(|e| invalid(".env", format!("cannot be read: {e}")))?;
-                values.insert(key, value);
-            }
-        }
-        values.extend(std::env::vars());
+        let values = load_env()?;
         Self::from_lookup(|key| values.get(key).cloned())
     }
 
@@ -230,6 +220,22 @@ impl Settings {
             rate_limit_per_minute,
         })
     }
+}
+
+/// The process environment over the `.env` file in the working directory.
+/// The `.env` values are read, not exported, so the process environment is
+/// never changed behind anyone's back.
+pub fn load_env() -> Result<HashMap<String, String>, ConfigError> {
+    let mut values: HashMap<String, String> = HashMap::new();
+    if let Ok(entries) = dotenvy::dotenv_iter() {
+        for entry in entries {
+            let (key, value) =
+                entry.map_err(|e| invalid(".env", format!("cannot be read: {e}")))?;
+            values.insert(key, value);
+        }
+    }
+    values.extend(std::env::vars());
+    Ok(values)
 }
 
 fn read_mode(

@@ -134,7 +134,7 @@ impl AppError {
     }
 
     /// What a person reads. Never the cause of a 5xx.
-    pub fn title(&self) -> &'static str {
+    pub fn message(&self) -> &'static str {
         match self {
             Self::InvalidUsername(reason) => reason,
             Self::InvalidNickname => "Passkey names can be at most 64 characters long.",
@@ -211,22 +211,27 @@ macro_rules! into_app_error {
 }
 into_app_error!(PasswordlessError, TokenRejection, askama::Error);
 
-/// The RFC 9457 problem body of every `/api` error.
+/// The RFC 9457 problem body of every `/api` error. With the default type
+/// (`about:blank`) the title is the HTTP status phrase; the sentence for
+/// people is `detail`, and `code` is what scripts branch on.
 #[derive(Debug, Serialize)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub title: &'static str,
     pub status: u16,
+    pub detail: &'static str,
     pub code: &'static str,
 }
 
 impl Problem {
     pub fn from_error(error: &AppError) -> Self {
+        let status = error.status();
         Self {
             kind: "about:blank",
-            title: error.title(),
-            status: error.status().as_u16(),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: error.message(),
             code: error.code(),
         }
     }
@@ -272,7 +277,7 @@ pub fn error_page(error: &AppError) -> HttpResponse {
         layout: Layout::signed_out(),
         status: status.as_u16(),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
-        message: error.title().to_owned(),
+        message: error.message().to_owned(),
     };
     match page.render() {
         Ok(html) => HttpResponse::build(status)
@@ -282,7 +287,7 @@ pub fn error_page(error: &AppError) -> HttpResponse {
             log::error!("the error page failed to render: {render_error}");
             HttpResponse::build(status)
                 .content_type(ContentType::plaintext())
-                .body(error.title())
+                .body(error.message())
         }
     }
 }

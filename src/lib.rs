@@ -12,6 +12,7 @@ pub mod error;
 pub mod local_api;
 pub mod passwordless;
 pub mod replay;
+pub mod request_log;
 pub mod routes;
 pub mod security;
 pub mod session;

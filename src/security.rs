@@ -4,7 +4,8 @@
 //!   judged by `Sec-Fetch-Site` and `Origin`, which browsers set and pages
 //!   cannot forge; requests carrying neither come from non-browser clients,
 //!   which cannot ride on a person's cookie, and are let through;
-//! - security headers go on every response, errors included;
+//! - security headers go on every response, errors included, and nothing
+//!   but static files may be cached (pages show who is signed in);
 //! - an error response without a body (actix's own 404 and 405, the rate
 //!   limiter's 429) gets one: a page in the site layout, or a JSON problem
 //!   under `/api`.
@@ -87,6 +88,7 @@ pub async fn protect(
         .cloned()
         .expect("startup registers the SecurityPolicy");
     let is_api = req.path().starts_with("/api/") || req.path() == "/api";
+    let is_static = req.path().starts_with("/static/");
 
     let header_str = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let allowed = policy.allows(
@@ -104,7 +106,15 @@ pub async fn protect(
         req.into_response(respond(&error, is_api))
     };
 
+    // Static URLs carry `?v=<version>`, so a day of caching is safe; the
+    // rest may show who is signed in and is never stored.
+    let cache = if is_static && response.status().is_success() {
+        "public, max-age=86400"
+    } else {
+        "no-store"
+    };
     let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     for (name, value) in &policy.headers {
         headers.insert(name.clone(), value.clone());
     }

@@ -11,7 +11,7 @@ use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::error::JsonPayloadError;
-use actix_web::middleware::{Condition, Logger, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use url::Url;
 
@@ -20,6 +20,7 @@ use crate::config::{ApiSettings, Mode, Settings};
 use crate::error::{ApiError, AppError};
 use crate::passwordless::PasswordlessClient;
 use crate::replay::{InMemoryUsedTokens, UsedTokens};
+use crate::request_log;
 use crate::routes::{self, RateLimit};
 use crate::security::{self, SecurityPolicy};
 use crate::state::AppState;
@@ -114,7 +115,7 @@ impl Application {
             App::new()
                 .wrap(sessions)
                 .wrap(from_fn(security::protect))
-                .wrap(Condition::new(request_log_enabled(), request_log()))
+                .wrap(request_log::middleware("actix_web::middleware::logger"))
                 .app_data(state.clone())
                 .app_data(policy.clone())
                 .app_data(web::ThinData(PasswordlessClient::new(&api)))
@@ -176,20 +177,6 @@ fn start_api(settings: &Settings) -> Result<(ApiSettings, Option<Server>, String
             Ok((api, Some(local.into_server()), kind))
         }
     }
-}
-
-/// One line per request with the path but never the query string, so a
-/// token or an email in a query can never reach the logs.
-fn request_log() -> Logger {
-    Logger::new("%{method}xi %U %s %b bytes %D ms")
-        .custom_request_replace("method", |req| req.method().to_string())
-}
-
-/// Whether the request log would print anything. Even when its lines are
-/// filtered out, `Logger` renders the request half of each line, so it is
-/// left out altogether then (`RUST_LOG=warn` and above).
-fn request_log_enabled() -> bool {
-    log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info)
 }
 
 fn json_config() -> web::JsonConfig {

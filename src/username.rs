@@ -25,9 +25,9 @@ impl Username {
         }
         if normalised
             .chars()
-            .any(|c| c.is_control() || c.is_whitespace())
+            .any(|c| c.is_control() || c.is_whitespace() || is_invisible(c))
         {
-            return Err("Usernames cannot contain spaces or control characters.");
+            return Err("Usernames cannot contain spaces, invisible or control characters.");
         }
         Ok(Self(normalised))
     }
@@ -35,6 +35,20 @@ impl Username {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Characters that print as nothing (zero-width joiners, direction
+/// overrides, soft hyphens, BOMs): they would let two usernames that look
+/// identical be different accounts.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+    )
 }
 
 #[cfg(test)]
@@ -58,5 +72,13 @@ mod tests {
         assert!(Username::parse("two words").is_err());
         assert!(Username::parse("tab\there").is_err());
         assert!(Username::parse("nul\0").is_err());
+        assert!(
+            Username::parse("ali\u{200B}ce").is_err(),
+            "zero-width space"
+        );
+        assert!(
+            Username::parse("\u{202E}ecila").is_err(),
+            "right-to-left override"
+        );
     }
 }

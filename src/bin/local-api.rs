@@ -11,13 +11,21 @@
 
 use std::process::ExitCode;
 
+use passkeys_actix::config::load_env;
 use passkeys_actix::local_api::{LocalApi, LocalApiSettings};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
     env_logger::init_from_env(env_logger::Env::new().default_filter_or("info"));
 
-    let settings = match LocalApiSettings::from_lookup(|name| std::env::var(name).ok()) {
+    let vars = match load_env() {
+        Ok(vars) => vars,
+        Err(error) => {
+            log::error!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let settings = match LocalApiSettings::from_lookup(|name| vars.get(name).cloned()) {
         Ok(settings) => settings,
         Err(error) => {
             log::error!("{error}");

@@ -57,7 +57,9 @@ fn hint(value: &str, header: KeyHeader) -> String {
         return format!("The value of your '{name}' is not valid.");
     }
     let start: String = value.chars().take(10).collect();
-    format!("We don't recognize the value you supplied for your '{name}'. It started with: '{start}'.")
+    format!(
+        "We don't recognize the value you supplied for your '{name}'. It started with: '{start}'."
+    )
 }
 
 /// Compares keys without leaking the position of the first difference.

@@ -16,7 +16,9 @@ use super::problem::{KeyHeader, Problem};
 use super::request::{json_body, lenient_bool, lenient_i64, lenient_string, query_value};
 use super::state::ApiState;
 use super::store::{NewAlias, Store, StoredCredential};
-use super::tokens::{self, RegisterToken, TokenKind, VerifiedCeremony, VerifyToken, format_stored_date};
+use super::tokens::{
+    self, RegisterToken, TokenKind, VerifiedCeremony, VerifyToken, format_stored_date,
+};
 
 const REGISTER_TOKEN_LIFETIME: Duration = Duration::seconds(120);
 const MAX_ALIASES: usize = 10;
@@ -190,7 +192,9 @@ pub async fn signin_verify(
 ) -> Result<HttpResponse, Problem> {
     auth::require(&req, &state.keys, KeyHeader::ApiSecret)?;
     let body: TokenBody = json_body(&req, &body)?;
-    let token: VerifyToken = state.signer.open(TokenKind::Verify, body.token.as_deref())?;
+    let token: VerifyToken = state
+        .signer
+        .open(TokenKind::Verify, body.token.as_deref())?;
     // Not single use, like the real service: the backend must remember tokenIds.
     tokens::check_expiry(token.expires_at)?;
     Ok(HttpResponse::Ok().json(token))
@@ -283,7 +287,10 @@ pub async fn alias_set(
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub async fn alias_list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Problem> {
+pub async fn alias_list(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, Problem> {
     auth::require(&req, &state.keys, KeyHeader::ApiSecret)?;
     let user_id = query_value(&req, "userId").unwrap_or_default();
     if user_id.is_empty() {
@@ -346,7 +353,10 @@ fn credentials_of(state: &ApiState, user_id: &str) -> Result<HttpResponse, Probl
         ));
     }
     let store = state.read();
-    let values: Vec<Value> = store.credentials_of(user_id).map(describe_credential).collect();
+    let values: Vec<Value> = store
+        .credentials_of(user_id)
+        .map(describe_credential)
+        .collect();
     Ok(HttpResponse::Ok().json(json!({ "values": values })))
 }
 
@@ -397,7 +407,10 @@ pub async fn credentials_delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub async fn users_list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Problem> {
+pub async fn users_list(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, Problem> {
     auth::require(&req, &state.keys, KeyHeader::ApiSecret)?;
     let store = state.read();
     let values: Vec<Value> = store
@@ -429,7 +442,10 @@ fn describe_user(store: &Store, user_id: &str) -> Value {
     })
 }
 
-pub async fn users_count(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Problem> {
+pub async fn users_count(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, Problem> {
     auth::require(&req, &state.keys, KeyHeader::ApiSecret)?;
     let count = state.read().user_count();
     Ok(HttpResponse::Ok().json(json!({ "count": count })))

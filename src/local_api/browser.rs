@@ -131,8 +131,13 @@ pub async fn register_begin(
     };
     let user_verification = ceremony::parse_user_verification(&token.user_verification)
         .ok_or_else(|| invalid(&token.user_verification, "userVerification"))?;
-    let attachment = ceremony::parse_attachment(token.authenticator_type.as_deref())
-        .map_err(|()| invalid(token.authenticator_type.as_deref().unwrap_or(""), "authenticatorType"))?;
+    let attachment =
+        ceremony::parse_attachment(token.authenticator_type.as_deref()).map_err(|()| {
+            invalid(
+                token.authenticator_type.as_deref().unwrap_or(""),
+                "authenticatorType",
+            )
+        })?;
     let attestation = ceremony::parse_attestation(&token.attestation)
         .ok_or_else(|| invalid(&token.attestation, "attestation"))?;
     let rp_id = require_rp_id(body.rpid.as_deref())?;
@@ -251,7 +256,9 @@ pub async fn register_complete(
                 return Err(alias_conflict());
             }
             store.insert_credential(stored).map_err(|_| {
-                fido2_error("The credential id is already registered in this application.".to_owned())
+                fido2_error(
+                    "The credential id is already registered in this application.".to_owned(),
+                )
             })
         })
         .await?;
@@ -359,8 +366,11 @@ pub async fn signin_complete(
             .id
             .clone()
             .unwrap_or_else(|| ceremony::encode_b64url(assertion.raw_id()));
-        Problem::bad_request("unknown_credential", "We don't recognize the passkey you sent us.")
-            .with_member("credentialId", json!(id))
+        Problem::bad_request(
+            "unknown_credential",
+            "We don't recognize the passkey you sent us.",
+        )
+        .with_member("credentialId", json!(id))
     };
     let stored = state
         .read()

@@ -69,7 +69,12 @@ pub struct RelyingParties {
 impl RelyingParties {
     pub fn get(&self, rp_id: &str, origin: &Url) -> Arc<WebauthnCore> {
         let key = (rp_id.to_owned(), origin.as_str().to_owned());
-        if let Some(core) = self.cache.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if let Some(core) = self
+            .cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
             return Arc::clone(core);
         }
         // Only the clientData origin is checked against `origin`; the real

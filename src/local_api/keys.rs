@@ -157,6 +157,9 @@ mod tests {
     #[test]
     fn app_ids_must_start_with_a_letter() {
         let key = "1app:public:2e728aa5986f4ba8b073a5b28a939795";
-        assert_eq!(parse_key(key, KeyKind::Public), Err(KeyShapeError::BadAppId));
+        assert_eq!(
+            parse_key(key, KeyKind::Public),
+            Err(KeyShapeError::BadAppId)
+        );
     }
 }

@@ -34,8 +34,8 @@ use std::path::PathBuf;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 
-pub use self::settings::{LocalApiSettings, SettingsError, StateLocation};
 use self::keys::AppKeys;
+pub use self::settings::{LocalApiSettings, SettingsError, StateLocation};
 use self::state::ApiState;
 use self::store::{StateFileError, StateWriter, Store};
 
@@ -82,7 +82,7 @@ impl LocalApi {
                 .app_data(state.clone())
                 .wrap(middleware::from_fn(cors::cors_and_problems))
                 // %U is the path only: query strings may carry user ids.
-                .wrap(middleware::Logger::new("%a \"%m %U\" %s %Dms").log_target("local_api"))
+                .wrap(crate::request_log::middleware("local_api"))
                 .configure(routes::configure)
         })
         .listen(listener)
@@ -140,9 +140,7 @@ impl fmt::Debug for LocalApi {
 
 /// Reads the state file (creating it with new keys on first start), or
 /// makes an empty in-memory store. Keys from the settings win over stored ones.
-fn open_state(
-    settings: &LocalApiSettings,
-) -> Result<(Store, Option<StateWriter>), StateFileError> {
+fn open_state(settings: &LocalApiSettings) -> Result<(Store, Option<StateWriter>), StateFileError> {
     let given = |keys: AppKeys| match (&settings.api_key, &settings.api_secret) {
         (Some(key), Some(secret)) => keys.with_given_pair(key, secret),
         _ => keys,

@@ -118,7 +118,9 @@ pub fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<
 
 /// A header's value as text, if present and readable.
 pub fn header_text<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|value| value.to_str().ok())
+    req.headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
 }
 
 #[cfg(test)]
@@ -129,7 +131,10 @@ mod tests {
     #[test]
     fn keys_are_lowercased_at_every_depth() {
         let value = lowercase_keys(json!({"RPID": "x", "Response": {"AttestationObject": "y"}}));
-        assert_eq!(value, json!({"rpid": "x", "response": {"attestationobject": "y"}}));
+        assert_eq!(
+            value,
+            json!({"rpid": "x", "response": {"attestationobject": "y"}})
+        );
     }
 
     #[test]

@@ -44,7 +44,9 @@ pub struct LocalApiSettings {
 /// A setting that cannot be used; the message names the variable and the fix.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SettingsError {
-    #[error("LOCAL_API_ADDR={value:?} is not a socket address; use host:port such as 127.0.0.1:8081")]
+    #[error(
+        "LOCAL_API_ADDR={value:?} is not a socket address; use host:port such as 127.0.0.1:8081"
+    )]
     BadListenAddr { value: String },
     #[error("LOCAL_API_KEY is not a public key: {reason} (for example local:public:<32 hex>)")]
     BadApiKey { reason: KeyShapeError },
@@ -114,7 +116,10 @@ impl fmt::Debug for LocalApiSettings {
             .field("listen_addr", &self.listen_addr)
             .field("state", &self.state)
             .field("api_key", &self.api_key)
-            .field("api_secret", &self.api_secret.as_ref().map(|_| "<redacted>"))
+            .field(
+                "api_secret",
+                &self.api_secret.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -162,8 +167,14 @@ mod tests {
     #[test]
     fn swapped_key_and_secret_are_refused_naming_the_variable() {
         let error = settings(&[
-            ("LOCAL_API_KEY", "local:secret:a679563b331846c79c20b114a4f56d02"),
-            ("LOCAL_API_SECRET", "local:public:2e728aa5986f4ba8b073a5b28a939795"),
+            (
+                "LOCAL_API_KEY",
+                "local:secret:a679563b331846c79c20b114a4f56d02",
+            ),
+            (
+                "LOCAL_API_SECRET",
+                "local:public:2e728aa5986f4ba8b073a5b28a939795",
+            ),
         ])
         .unwrap_err();
         assert!(error.to_string().starts_with("LOCAL_API_KEY"));
@@ -178,8 +189,14 @@ mod tests {
     #[test]
     fn debug_output_hides_the_secret() {
         let settings = settings(&[
-            ("LOCAL_API_KEY", "local:public:2e728aa5986f4ba8b073a5b28a939795"),
-            ("LOCAL_API_SECRET", "local:secret:a679563b331846c79c20b114a4f56d02"),
+            (
+                "LOCAL_API_KEY",
+                "local:public:2e728aa5986f4ba8b073a5b28a939795",
+            ),
+            (
+                "LOCAL_API_SECRET",
+                "local:secret:a679563b331846c79c20b114a4f56d02",
+            ),
         ])
         .unwrap();
         assert!(!format!("{settings:?}").contains("a679563b"));

@@ -41,10 +41,7 @@ impl ApiState {
 
     /// Applies `change` under the write lock, then writes the state file if
     /// anything changed. The file is written off the async workers.
-    pub async fn change<R>(
-        &self,
-        change: impl FnOnce(&mut Store) -> R,
-    ) -> Result<R, Problem> {
+    pub async fn change<R>(&self, change: impl FnOnce(&mut Store) -> R) -> Result<R, Problem> {
         let (result, snapshot) = {
             let mut store = self.store.write().unwrap_or_else(|e| e.into_inner());
             let before = store.generation();

@@ -148,9 +148,10 @@ impl Store {
 
     /// Whether any of `aliases` belongs to a user other than `user_id`.
     pub fn conflicts(&self, user_id: &str, aliases: &[String]) -> bool {
-        aliases
-            .iter()
-            .any(|alias| self.alias_owner(alias).is_some_and(|owner| owner != user_id))
+        aliases.iter().any(|alias| {
+            self.alias_owner(alias)
+                .is_some_and(|owner| owner != user_id)
+        })
     }
 
     pub fn aliases_of(&self, user_id: &str) -> Vec<&StoredAlias> {
@@ -277,7 +278,7 @@ impl Store {
     /// The whole state as the bytes of the state file.
     pub fn snapshot(&self) -> Vec<u8> {
         let mut credentials: Vec<StoredCredential> = self.credentials.values().cloned().collect();
-        credentials.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        credentials.sort_by_key(|c| c.created_at);
         let mut aliases: Vec<StoredAlias> = self.aliases.values().cloned().collect();
         aliases.sort_by(|a, b| a.hash.cmp(&b.hash));
         let file = StateFile {
@@ -293,7 +294,7 @@ impl Store {
     fn from_file(file: StateFile) -> Self {
         let mut store = Store::new(file.keys);
         let mut credentials = file.credentials;
-        credentials.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        credentials.sort_by_key(|c| c.created_at);
         for credential in credentials {
             // A duplicate id in a hand-edited file keeps the first one.
             let _ = store.insert_credential(credential);
@@ -400,7 +401,12 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     // Same directory, so the rename stays on one file system and is atomic.
     let temp = dir.join(format!(".{file_name}.{}.tmp", Uuid::new_v4().simple()));
     let result = (|| {
-        let mut file = fs::File::create(&temp)?;
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // The file holds the API secret: readable by its owner only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         fs::rename(&temp, path)?;
@@ -464,7 +470,9 @@ mod tests {
     #[test]
     fn replacing_aliases_drops_the_old_set() {
         let mut store = Store::new(AppKeys::generate());
-        store.replace_aliases("u1", &[alias("a"), alias("b")]).unwrap();
+        store
+            .replace_aliases("u1", &[alias("a"), alias("b")])
+            .unwrap();
         store.replace_aliases("u1", &[alias("c")]).unwrap();
         assert_eq!(store.alias_owner("a"), None);
         assert_eq!(store.alias_owner("c"), Some("u1"));

@@ -49,8 +49,8 @@ pub struct TokenSigner {
 impl TokenSigner {
     pub fn new(key: [u8; 32]) -> Self {
         let keyed = |kind: TokenKind| {
-            let mut mac = <HmacSha256 as Mac>::new_from_slice(&key)
-                .expect("HMAC accepts keys of any length");
+            let mut mac =
+                <HmacSha256 as Mac>::new_from_slice(&key).expect("HMAC accepts keys of any length");
             mac.update(kind.prefix().as_bytes());
             mac
         };
@@ -82,7 +82,9 @@ impl TokenSigner {
         let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
             Problem::bad_request(
                 "missing_token",
-                format!("This operation requires a token that starts with '{prefix}' to be passed."),
+                format!(
+                    "This operation requires a token that starts with '{prefix}' to be passed."
+                ),
             )
         })?;
         let body = match token.get(..prefix.len()) {
@@ -227,14 +229,19 @@ pub mod utc_with_zone {
     use chrono::{DateTime, SecondsFormat, Utc};
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-    pub fn serialize<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        time: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         let text = time.to_rfc3339_opts(SecondsFormat::Nanos, true);
         // Nanoseconds have nine digits; .NET writes ticks, which are seven.
         let (head, _) = text.split_at(text.len() - 3);
         serializer.serialize_str(&format!("{head}Z"))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
         let text = String::deserialize(deserializer)?;
         DateTime::parse_from_rfc3339(&text)
             .map(|time| time.with_timezone(&Utc))
@@ -279,7 +286,9 @@ mod tests {
     #[test]
     fn a_token_signed_with_another_key_is_invalid() {
         let token = TokenSigner::new([8; 32]).seal(TokenKind::Verify, &1);
-        let error = signer().open::<i32>(TokenKind::Verify, Some(&token)).unwrap_err();
+        let error = signer()
+            .open::<i32>(TokenKind::Verify, Some(&token))
+            .unwrap_err();
         assert_eq!(error.code(), Some("invalid_token"));
     }
 
@@ -293,8 +302,15 @@ mod tests {
 
     #[test]
     fn the_prefix_is_matched_without_regard_to_case() {
-        let token = signer().seal(TokenKind::Verify, &3).replacen("verify_", "VERIFY_", 1);
-        assert_eq!(signer().open::<i32>(TokenKind::Verify, Some(&token)).unwrap(), 3);
+        let token = signer()
+            .seal(TokenKind::Verify, &3)
+            .replacen("verify_", "VERIFY_", 1);
+        assert_eq!(
+            signer()
+                .open::<i32>(TokenKind::Verify, Some(&token))
+                .unwrap(),
+            3
+        );
     }
 
     #[test]

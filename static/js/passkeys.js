@@ -139,7 +139,9 @@
       throw new ApiProblem({
         status: response.status,
         code: data && data.code,
-        title: data && data.title,
+        // Our problems put the sentence for people in `detail` (the title
+        // is the HTTP status phrase, as RFC 9457 asks of about:blank).
+        title: data && (data.detail || data.title),
       });
     }
     return data;
@@ -249,7 +251,7 @@
     return MESSAGES.generic;
   }
 
-  // Our own problems carry a title written for people; the codes only
+  // Our own problems carry a sentence written for people; the codes only
   // matter when a proxy or a crash left no problem body to read.
   function fromApiProblem(problem) {
     if (problem.code === "network") return MESSAGES.siteUnreachable;

@@ -52,9 +52,16 @@
       if (outcome !== P.NAVIGATING) rearmAfterFailure();
       return;
     }
-    // An abort we did not cause is not shown, but still counts, so a
-    // browser that keeps cancelling cannot spin this loop.
-    P.report(result);
+    // The person did not start this request, so the browser ending it (no
+    // passkey to offer, a timeout, an abort) is not news to them and stays
+    // in the console. What the service said about a passkey they picked
+    // (say, one it no longer knows) is shown. Either way it counts as a
+    // failure, so a browser that keeps ending it cannot spin this loop.
+    if (result.error && result.error.from === "server") {
+      P.report(result);
+    } else {
+      console.warn("passkeys: autofill request ended:", result.error);
+    }
     rearmAfterFailure();
   }
 

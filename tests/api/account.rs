@@ -2,18 +2,35 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::helpers::{assert_redirects_to, credential, problem, spawn_app};
+use crate::helpers::{TestApp, assert_redirects_to, credential, problem, spawn_app};
 
 const FIRST: &str = "AAECAwQFBgcICQoLDA0ODw";
+/// FIRST as the verify response spells it (standard base64).
+const FIRST_STANDARD_B64: &str = "AAECAwQFBgcICQoLDA0ODw==";
 const SECOND: &str = "EBESExQVFhcYGRobHB0eHw";
 
-async fn delete_is_never_called(app: &crate::helpers::TestApp) {
+async fn delete_is_never_called(app: &TestApp) {
     Mock::given(method("POST"))
         .and(path("/credentials/delete"))
         .respond_with(ResponseTemplate::new(204))
         .expect(0)
         .mount(&app.api)
         .await;
+}
+
+/// Alice, signed in with FIRST, and owning FIRST and SECOND.
+async fn alice_with_two_passkeys() -> TestApp {
+    let app = spawn_app().await;
+    app.sign_in_as("user-1", "alice", FIRST_STANDARD_B64).await;
+    app.api_has_credentials(
+        "user-1",
+        vec![
+            credential("user-1", FIRST, "Laptop"),
+            credential("user-1", SECOND, "Phone"),
+        ],
+    )
+    .await;
+    app
 }
 
 #[actix_web::test]
@@ -27,17 +44,7 @@ async fn the_account_page_without_a_session_redirects_to_sign_in() {
 
 #[actix_web::test]
 async fn deleting_one_of_two_passkeys_deletes_it_at_the_api() {
-    let app = spawn_app().await;
-    app.sign_in_as("user-1", "alice", "AAECAwQFBgcICQoLDA0ODw==")
-        .await;
-    app.api_has_credentials(
-        "user-1",
-        vec![
-            credential("user-1", FIRST, "Laptop"),
-            credential("user-1", SECOND, "Phone"),
-        ],
-    )
-    .await;
+    let app = alice_with_two_passkeys().await;
     Mock::given(method("POST"))
         .and(path("/credentials/delete"))
         .and(body_json(json!({ "credentialId": SECOND })))
@@ -53,17 +60,7 @@ async fn deleting_one_of_two_passkeys_deletes_it_at_the_api() {
 
 #[actix_web::test]
 async fn deleting_someone_elses_passkey_is_refused() {
-    let app = spawn_app().await;
-    app.sign_in_as("user-1", "alice", "AAECAwQFBgcICQoLDA0ODw==")
-        .await;
-    app.api_has_credentials(
-        "user-1",
-        vec![
-            credential("user-1", FIRST, "Laptop"),
-            credential("user-1", SECOND, "Phone"),
-        ],
-    )
-    .await;
+    let app = alice_with_two_passkeys().await;
     delete_is_never_called(&app).await;
 
     let response = app
@@ -77,8 +74,7 @@ async fn deleting_someone_elses_passkey_is_refused() {
 #[actix_web::test]
 async fn deleting_the_last_passkey_is_refused() {
     let app = spawn_app().await;
-    app.sign_in_as("user-1", "alice", "AAECAwQFBgcICQoLDA0ODw==")
-        .await;
+    app.sign_in_as("user-1", "alice", FIRST_STANDARD_B64).await;
     app.api_has_credentials("user-1", vec![credential("user-1", FIRST, "Laptop")])
         .await;
     delete_is_never_called(&app).await;
@@ -88,14 +84,13 @@ async fn deleting_the_last_passkey_is_refused() {
     assert_eq!(response.status(), 409);
     let body = problem(response).await;
     assert_eq!(body["code"], "last_passkey");
-    assert!(body["title"].as_str().unwrap().contains("only passkey"));
+    assert!(body["detail"].as_str().unwrap().contains("only passkey"));
 }
 
 #[actix_web::test]
 async fn passkey_ids_that_cannot_be_ids_are_a_bad_request() {
     let app = spawn_app().await;
-    app.sign_in_as("user-1", "alice", "AAECAwQFBgcICQoLDA0ODw==")
-        .await;
+    app.sign_in_as("user-1", "alice", FIRST_STANDARD_B64).await;
     delete_is_never_called(&app).await;
 
     let response = app.delete("/api/passkeys/not%20an%20id!").await;
@@ -120,8 +115,7 @@ async fn passkey_changes_need_a_session() {
 #[actix_web::test]
 async fn adding_a_passkey_asks_for_a_token_that_keeps_the_username() {
     let app = spawn_app().await;
-    app.sign_in_as("user-1", "alice", "AAECAwQFBgcICQoLDA0ODw==")
-        .await;
+    app.sign_in_as("user-1", "alice", FIRST_STANDARD_B64).await;
     Mock::given(method("POST"))
         .and(path("/register/token"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "token": "register_more" })))
@@ -153,17 +147,7 @@ async fn adding_a_passkey_asks_for_a_token_that_keeps_the_username() {
 
 #[actix_web::test]
 async fn the_account_page_marks_the_passkey_used_for_this_sign_in() {
-    let app = spawn_app().await;
-    app.sign_in_as("user-1", "alice", "AAECAwQFBgcICQoLDA0ODw==")
-        .await;
-    app.api_has_credentials(
-        "user-1",
-        vec![
-            credential("user-1", FIRST, "Laptop"),
-            credential("user-1", SECOND, "Phone"),
-        ],
-    )
-    .await;
+    let app = alice_with_two_passkeys().await;
 
     let html = app.get("/account").await.text().await.unwrap();
 

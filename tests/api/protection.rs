@@ -71,6 +71,12 @@ async fn every_response_carries_the_security_headers() {
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        let cache = headers["cache-control"].to_str().unwrap();
+        if path.starts_with("/static/") {
+            assert!(cache.starts_with("public"), "{path}: {cache}");
+        } else {
+            assert_eq!(cache, "no-store", "{path}");
+        }
     }
 }
 

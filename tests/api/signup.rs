@@ -66,7 +66,7 @@ async fn signup_with_a_taken_username_says_so() {
     assert_eq!(response.status(), 409);
     let body = problem(response).await;
     assert_eq!(body["code"], "username_taken");
-    assert!(body["title"].as_str().unwrap().contains("already taken"));
+    assert!(body["detail"].as_str().unwrap().contains("already taken"));
 }
 
 #[actix_web::test]

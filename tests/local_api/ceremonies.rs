@@ -4,9 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    Device, ORIGIN, RP_ID, ok_json, problem, session_of, spawn_api, token_of,
-};
+use crate::helpers::{Device, ORIGIN, RP_ID, ok_json, problem, session_of, spawn_api, token_of};
 
 #[tokio::test]
 async fn registering_gives_a_verify_token_that_decodes_to_every_field() {
@@ -50,17 +48,26 @@ async fn signing_in_by_alias_gives_a_token_for_the_aliased_user() {
         .signin_begin(json!({ "alias": "alice", "RPID": RP_ID, "Origin": ORIGIN }))
         .await;
     let credential = device.get(ORIGIN, &begun["data"]).await;
-    let token = token_of(api.signin_complete(session_of(&begun), &credential, ORIGIN).await).await;
+    let token = token_of(
+        api.signin_complete(session_of(&begun), &credential, ORIGIN)
+            .await,
+    )
+    .await;
     let verified = ok_json(api.verify(&token).await).await;
 
     // Assert
-    assert_eq!(begun["data"]["allowCredentials"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        begun["data"]["allowCredentials"].as_array().unwrap().len(),
+        1
+    );
     assert_eq!(begun["data"]["rpId"], RP_ID);
     assert_eq!(verified["type"], "passkey_signin");
     assert_eq!(verified["userId"], "user-1");
     assert_eq!(verified["purpose"], "sign-in");
     assert_eq!(verified["credentialId"], {
-        let raw = URL_SAFE_NO_PAD.decode(credential["rawId"].as_str().unwrap()).unwrap();
+        let raw = URL_SAFE_NO_PAD
+            .decode(credential["rawId"].as_str().unwrap())
+            .unwrap();
         json!(STANDARD.encode(raw))
     });
 }
@@ -74,7 +81,10 @@ async fn signing_in_by_user_id_allows_that_users_credentials() {
 
     // Act
     let response = api
-        .sign_in(&mut device, json!({ "userId": "user-2", "RPID": RP_ID, "Origin": ORIGIN }))
+        .sign_in(
+            &mut device,
+            json!({ "userId": "user-2", "RPID": RP_ID, "Origin": ORIGIN }),
+        )
         .await;
 
     // Assert
@@ -90,9 +100,13 @@ async fn discoverable_sign_in_finds_the_user_from_the_credential_alone() {
     api.register(&mut device, "user-3", &[]).await;
 
     // Act
-    let begun = api.signin_begin(json!({ "RPID": RP_ID, "Origin": ORIGIN })).await;
+    let begun = api
+        .signin_begin(json!({ "RPID": RP_ID, "Origin": ORIGIN }))
+        .await;
     let credential = device.get(ORIGIN, &begun["data"]).await;
-    let response = api.signin_complete(session_of(&begun), &credential, ORIGIN).await;
+    let response = api
+        .signin_complete(session_of(&begun), &credential, ORIGIN)
+        .await;
 
     // Assert
     assert_eq!(begun["data"]["allowCredentials"], json!([]));
@@ -162,7 +176,11 @@ async fn a_registration_from_another_origin_than_the_request_names_is_rejected()
 
     // Act
     let response = api
-        .register_complete(session_of(&begun), &credential, "https://elsewhere.example.test")
+        .register_complete(
+            session_of(&begun),
+            &credential,
+            "https://elsewhere.example.test",
+        )
         .await;
 
     // Assert
@@ -176,12 +194,18 @@ async fn a_sign_in_from_another_origin_than_the_request_names_is_rejected() {
     let api = spawn_api().await;
     let mut device = Device::new();
     api.register(&mut device, "user-7", &[]).await;
-    let begun = api.signin_begin(json!({ "RPID": RP_ID, "Origin": ORIGIN })).await;
+    let begun = api
+        .signin_begin(json!({ "RPID": RP_ID, "Origin": ORIGIN }))
+        .await;
     let credential = device.get(ORIGIN, &begun["data"]).await;
 
     // Act
     let response = api
-        .signin_complete(session_of(&begun), &credential, "https://elsewhere.example.test")
+        .signin_complete(
+            session_of(&begun),
+            &credential,
+            "https://elsewhere.example.test",
+        )
         .await;
 
     // Assert
@@ -197,13 +221,17 @@ async fn a_credential_made_for_another_rp_id_is_rejected() {
     let mut device = Device::new();
     let origin = "https://login.example.test";
     let token = api.register_token("user-8", &[]).await;
-    let begun = api.register_begin(&token, "login.example.test", origin).await;
+    let begun = api
+        .register_begin(&token, "login.example.test", origin)
+        .await;
     let mut options = begun["data"].clone();
     options["rp"]["id"] = json!(RP_ID);
     let credential = device.create(origin, &options).await;
 
     // Act
-    let response = api.register_complete(session_of(&begun), &credential, origin).await;
+    let response = api
+        .register_complete(session_of(&begun), &credential, origin)
+        .await;
 
     // Assert
     let body = problem(response, 400).await;
@@ -216,7 +244,9 @@ async fn a_tampered_signature_is_rejected() {
     let api = spawn_api().await;
     let mut device = Device::new();
     api.register(&mut device, "user-9", &[]).await;
-    let begun = api.signin_begin(json!({ "RPID": RP_ID, "Origin": ORIGIN })).await;
+    let begun = api
+        .signin_begin(json!({ "RPID": RP_ID, "Origin": ORIGIN }))
+        .await;
     let mut credential = device.get(ORIGIN, &begun["data"]).await;
     let signature = credential["response"]["signature"].as_str().unwrap();
     let mut bytes = URL_SAFE_NO_PAD.decode(signature).unwrap();
@@ -225,7 +255,9 @@ async fn a_tampered_signature_is_rejected() {
     credential["response"]["signature"] = json!(URL_SAFE_NO_PAD.encode(bytes));
 
     // Act
-    let response = api.signin_complete(session_of(&begun), &credential, ORIGIN).await;
+    let response = api
+        .signin_complete(session_of(&begun), &credential, ORIGIN)
+        .await;
 
     // Assert
     let body = problem(response, 400).await;
@@ -262,11 +294,15 @@ async fn an_unknown_credential_is_rejected_naming_its_id() {
         .backend_post("/users/delete", json!({ "userId": "user-11" }))
         .await;
     assert_eq!(deleted.status(), 200);
-    let begun = api.signin_begin(json!({ "RPID": RP_ID, "Origin": ORIGIN })).await;
+    let begun = api
+        .signin_begin(json!({ "RPID": RP_ID, "Origin": ORIGIN }))
+        .await;
     let credential = device.get(ORIGIN, &begun["data"]).await;
 
     // Act
-    let response = api.signin_complete(session_of(&begun), &credential, ORIGIN).await;
+    let response = api
+        .signin_complete(session_of(&begun), &credential, ORIGIN)
+        .await;
 
     // Assert
     let body = problem(response, 400).await;
@@ -300,7 +336,12 @@ async fn an_expired_register_token_is_refused_at_register_begin() {
     // Assert
     let body = problem(response, 403).await;
     assert_eq!(body["errorCode"], "expired_token");
-    assert!(body["title"].as_str().unwrap().starts_with("The token expired"));
+    assert!(
+        body["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("The token expired")
+    );
 }
 
 #[tokio::test]
@@ -311,10 +352,16 @@ async fn registering_the_same_credential_twice_is_rejected() {
     let token = api.register_token("user-12", &[]).await;
     let begun = api.register_begin(&token, RP_ID, ORIGIN).await;
     let credential = device.create(ORIGIN, &begun["data"]).await;
-    token_of(api.register_complete(session_of(&begun), &credential, ORIGIN).await).await;
+    token_of(
+        api.register_complete(session_of(&begun), &credential, ORIGIN)
+            .await,
+    )
+    .await;
 
     // Act
-    let response = api.register_complete(session_of(&begun), &credential, ORIGIN).await;
+    let response = api
+        .register_complete(session_of(&begun), &credential, ORIGIN)
+        .await;
 
     // Assert
     let body = problem(response, 400).await;
@@ -340,6 +387,10 @@ async fn registered_credentials_are_listed_in_the_contract_shape() {
     assert_eq!(credential["origin"], ORIGIN);
     assert_eq!(credential["aaGuid"], "11111111-1111-1111-1111-111111111111");
     assert_eq!(credential["isDiscoverable"], true);
-    assert!(STANDARD.decode(credential["publicKey"].as_str().unwrap()).is_ok());
+    assert!(
+        STANDARD
+            .decode(credential["publicKey"].as_str().unwrap())
+            .is_ok()
+    );
     assert!(!credential["createdAt"].as_str().unwrap().ends_with('Z'));
 }

@@ -15,7 +15,10 @@ async fn preflights_are_answered_for_any_origin_and_the_clients_headers() {
         .request(reqwest::Method::OPTIONS, api.url("/register/begin"))
         .header("Origin", "http://localhost:8080")
         .header("Access-Control-Request-Method", "POST")
-        .header("Access-Control-Request-Headers", "apikey,client-version,content-type")
+        .header(
+            "Access-Control-Request-Headers",
+            "apikey,client-version,content-type",
+        )
         .send()
         .await
         .unwrap();
@@ -24,8 +27,18 @@ async fn preflights_are_answered_for_any_origin_and_the_clients_headers() {
     assert!(response.status().is_success());
     let headers = response.headers();
     assert_eq!(headers["access-control-allow-origin"], "*");
-    assert!(headers["access-control-allow-methods"].to_str().unwrap().contains("POST"));
-    assert!(headers["access-control-allow-headers"].to_str().unwrap().contains("apikey"));
+    assert!(
+        headers["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
+    assert!(
+        headers["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("apikey")
+    );
 }
 
 #[tokio::test]
@@ -40,7 +53,10 @@ async fn a_missing_secret_is_a_401_problem_with_a_challenge() {
     assert_eq!(response.headers()["www-authenticate"], "ApiSecret");
     let body = problem(response, 401).await;
     assert_eq!(body["title"], "A valid 'ApiSecret' header is required.");
-    assert_eq!(body["type"], "https://docs.passwordless.dev/guide/errors.html#ApiSecret");
+    assert_eq!(
+        body["type"],
+        "https://docs.passwordless.dev/guide/errors.html#ApiSecret"
+    );
     assert_eq!(body["detail"], "A valid 'ApiSecret' header is required.");
     assert!(body.get("errorCode").is_none());
 }
@@ -104,7 +120,10 @@ async fn a_register_token_without_user_id_is_a_validation_problem() {
     // Assert
     let body = problem(response, 400).await;
     assert_eq!(body["title"], "One or more validation errors occurred.");
-    assert_eq!(body["errors"], json!({ "userId": ["The UserId field is required."] }));
+    assert_eq!(
+        body["errors"],
+        json!({ "userId": ["The UserId field is required."] })
+    );
 }
 
 #[tokio::test]
@@ -114,7 +133,10 @@ async fn request_keys_are_matched_without_regard_to_case() {
 
     // Act
     let response = api
-        .backend_post("/register/token", json!({ "USERID": "u1", "UserName": "alice" }))
+        .backend_post(
+            "/register/token",
+            json!({ "USERID": "u1", "UserName": "alice" }),
+        )
         .await;
 
     // Assert
@@ -160,7 +182,10 @@ async fn too_many_or_too_long_aliases_are_refused() {
         .backend_post("/alias", json!({ "userId": "u1", "aliases": eleven }))
         .await;
     let long = api
-        .backend_post("/alias", json!({ "userId": "u1", "aliases": ["x".repeat(251)] }))
+        .backend_post(
+            "/alias",
+            json!({ "userId": "u1", "aliases": ["x".repeat(251)] }),
+        )
         .await;
 
     // Assert
@@ -172,8 +197,11 @@ async fn too_many_or_too_long_aliases_are_refused() {
 async fn aliases_keep_their_plaintext_only_when_hashing_is_off() {
     // Arrange
     let api = spawn_api().await;
-    api.backend_post("/alias", json!({ "userId": "u1", "aliases": ["Alice"], "hashing": false }))
-        .await;
+    api.backend_post(
+        "/alias",
+        json!({ "userId": "u1", "aliases": ["Alice"], "hashing": false }),
+    )
+    .await;
     api.backend_post("/alias", json!({ "userId": "u2", "aliases": ["bob"] }))
         .await;
 
@@ -207,20 +235,29 @@ async fn alias_list_without_a_user_id_is_a_problem_without_a_code() {
 async fn users_are_listed_counted_and_deleted() {
     // Arrange
     let api = spawn_api().await;
-    api.backend_post("/alias", json!({ "userId": "u1", "aliases": ["a"], "hashing": false }))
-        .await;
+    api.backend_post(
+        "/alias",
+        json!({ "userId": "u1", "aliases": ["a"], "hashing": false }),
+    )
+    .await;
 
     // Act
     let listed = ok_json(api.backend_get("/users/list").await).await;
     let counted = ok_json(api.backend_get("/users/count").await).await;
-    let deleted = api.backend_post("/users/delete", json!({ "userId": "u1" })).await;
+    let deleted = api
+        .backend_post("/users/delete", json!({ "userId": "u1" }))
+        .await;
 
     // Assert
     assert_eq!(
         listed["values"],
         json!([{ "userId": "u1", "aliasCount": 1, "aliases": ["a"], "credentialsCount": 0, "lastUsedAt": null }])
     );
-    assert_eq!(counted, json!({ "count": 0 }), "only users with credentials count");
+    assert_eq!(
+        counted,
+        json!({ "count": 0 }),
+        "only users with credentials count"
+    );
     assert_eq!(deleted.status(), 200);
     assert_eq!(deleted.text().await.unwrap(), "");
     let after = ok_json(api.backend_get("/users/list").await).await;
@@ -277,7 +314,10 @@ async fn bad_verify_tokens_get_the_contract_codes() {
         (json!({}), "missing_token"),
         (json!({ "token": "register_abc" }), "invalid_token"),
         (json!({ "token": "verify_***" }), "invalid_token_format"),
-        (json!({ "token": "verify_QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQQ" }), "invalid_token"),
+        (
+            json!({ "token": "verify_QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQQ" }),
+            "invalid_token",
+        ),
     ];
 
     for (body, code) in cases {

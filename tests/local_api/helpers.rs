@@ -6,9 +6,7 @@ use std::path::PathBuf;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use passkey::authenticator::{
-    Authenticator, UiHint, UserCheck, UserValidationMethod,
-};
+use passkey::authenticator::{Authenticator, UiHint, UserCheck, UserValidationMethod};
 use passkey::client::{Client, DefaultClientData};
 use passkey::crypto::AvailableBackend;
 use passkey::types::ctap2::{Aaguid, Ctap2Error};
@@ -135,7 +133,12 @@ impl TestApi {
     }
 
     /// `/register/complete` with what the official client sends.
-    pub async fn register_complete(&self, session: &str, credential: &Value, origin: &str) -> Response {
+    pub async fn register_complete(
+        &self,
+        session: &str,
+        credential: &Value,
+        origin: &str,
+    ) -> Response {
         self.browser_post(
             "/register/complete",
             json!({
@@ -153,7 +156,12 @@ impl TestApi {
         ok_json(self.browser_post("/signin/begin", body).await).await
     }
 
-    pub async fn signin_complete(&self, session: &str, credential: &Value, origin: &str) -> Response {
+    pub async fn signin_complete(
+        &self,
+        session: &str,
+        credential: &Value,
+        origin: &str,
+    ) -> Response {
         self.browser_post(
             "/signin/complete",
             json!({ "session": session, "response": credential, "RPID": RP_ID, "Origin": origin }),
@@ -162,7 +170,8 @@ impl TestApi {
     }
 
     pub async fn verify(&self, token: &str) -> Response {
-        self.backend_post("/signin/verify", json!({ "token": token })).await
+        self.backend_post("/signin/verify", json!({ "token": token }))
+            .await
     }
 
     /// Registers a new passkey for `user_id` on `device`; returns the verify token.
@@ -170,14 +179,19 @@ impl TestApi {
         let token = self.register_token(user_id, aliases).await;
         let begun = self.register_begin(&token, RP_ID, ORIGIN).await;
         let credential = device.create(ORIGIN, &begun["data"]).await;
-        token_of(self.register_complete(session_of(&begun), &credential, ORIGIN).await).await
+        token_of(
+            self.register_complete(session_of(&begun), &credential, ORIGIN)
+                .await,
+        )
+        .await
     }
 
     /// Signs in with `begin_body` (userId, alias or nothing) on `device`.
     pub async fn sign_in(&self, device: &mut Device, begin_body: Value) -> Response {
         let begun = self.signin_begin(begin_body).await;
         let credential = device.get(ORIGIN, &begun["data"]).await;
-        self.signin_complete(session_of(&begun), &credential, ORIGIN).await
+        self.signin_complete(session_of(&begun), &credential, ORIGIN)
+            .await
     }
 }
 
@@ -244,8 +258,13 @@ impl UserValidationMethod for AlwaysVerifiedUser {
     }
 }
 
-type SoftwareClient =
-    Client<Option<Passkey>, AlwaysVerifiedUser, AvailableBackend, public_suffix::PublicSuffixList, ()>;
+type SoftwareClient = Client<
+    Option<Passkey>,
+    AlwaysVerifiedUser,
+    AvailableBackend,
+    public_suffix::PublicSuffixList,
+    (),
+>;
 
 /// A software authenticator holding one passkey, behind a WebAuthn client.
 pub struct Device {
@@ -337,7 +356,11 @@ fn base64url(value: &Value) -> Value {
         Value::Array(items) => {
             let bytes: Vec<u8> = items
                 .iter()
-                .map(|item| item.as_u64().and_then(|b| u8::try_from(b).ok()).expect("a byte"))
+                .map(|item| {
+                    item.as_u64()
+                        .and_then(|b| u8::try_from(b).ok())
+                        .expect("a byte")
+                })
                 .collect();
             json!(URL_SAFE_NO_PAD.encode(bytes))
         }

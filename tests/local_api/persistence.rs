@@ -18,7 +18,10 @@ async fn users_keys_and_passkeys_are_still_there_after_a_restart() {
     // Act
     let second = spawn_api_with_file(path.clone()).await;
     let signed_in = second
-        .sign_in(&mut device, json!({ "alias": "alice", "RPID": RP_ID, "Origin": ORIGIN }))
+        .sign_in(
+            &mut device,
+            json!({ "alias": "alice", "RPID": RP_ID, "Origin": ORIGIN }),
+        )
         .await;
 
     // Assert
@@ -43,8 +46,17 @@ async fn a_corrupt_state_file_stops_start_up_and_is_left_untouched() {
     let error = LocalApi::start(settings).unwrap_err().to_string();
 
     // Assert
-    assert!(error.contains(&path.display().to_string()), "names the file: {error}");
-    assert!(error.contains("LOCAL_API_STATE=memory"), "says what to do: {error}");
-    assert_eq!(std::fs::read(&path).unwrap(), b"{\"version\": 1, \"keys\": ");
+    assert!(
+        error.contains(&path.display().to_string()),
+        "names the file: {error}"
+    );
+    assert!(
+        error.contains("LOCAL_API_STATE=memory"),
+        "says what to do: {error}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"{\"version\": 1, \"keys\": "
+    );
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 }
