@@ -25,7 +25,7 @@ static_port=$((app_port + 2))
 rust_log=${BENCH_RUST_LOG:-warn}
 out=${BENCH_OUT:-BENCHMARKS.md}
 mint_seconds=${BENCH_MINT_SECONDS:-60}
-lua="$repo/benches/wrk/scenario.lua"
+lua="$repo/bench/wrk/scenario.lua"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
@@ -39,17 +39,17 @@ command -v curl >/dev/null || die "curl is needed"
 
 say "building (release)"
 build_log=$(mktemp)
-if ! cargo bench --no-run --bench mint-tokens --bench static-page 2>"$build_log"; then
+if ! cargo build --release --features bench --bin passkeys-actix --bin local-api \
+    --bin bench-mint-tokens --bin bench-static-page 2>"$build_log"; then
     cat "$build_log" >&2
     die "the build failed"
 fi
-executable() { sed -n "s|.*Executable benches/$1.rs (\(.*\))|\1|p" "$build_log" | tail -1; }
-mint=$(executable mint_tokens)
-static_server=$(executable static_page)
-release_dir=$(dirname "$(dirname "$mint")")
+rm -f "$build_log"
+release_dir="${CARGO_TARGET_DIR:-$repo/target}/release"
+mint="$release_dir/bench-mint-tokens"
+static_server="$release_dir/bench-static-page"
 app_bin="$release_dir/passkeys-actix"
 api_bin="$release_dir/local-api"
-rm -f "$build_log"
 for bin in "$mint" "$static_server" "$app_bin" "$api_bin"; do
     [[ -x $bin ]] || die "missing executable $bin"
 done
@@ -281,7 +281,7 @@ END {
 {
     cat "$work/table.md"
     echo
-    cat "$repo/benches/method.md"
+    cat "$repo/bench/method.md"
 } >"$out"
 cat "$work/table.md"
 say "wrote $out"

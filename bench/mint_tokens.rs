@@ -5,7 +5,7 @@
 //! origin and RP ID. Started by `scripts/bench.sh`:
 //!
 //! ```text
-//! cargo bench --bench mint-tokens -- <api url> <api key> <api secret> \
+//! cargo run --release --features bench --bin bench-mint-tokens -- <api url> <api key> <api secret> \
 //!     <origin> <rp id> <users> <tokens> <seconds> <tokens file> <facts file>
 //! ```
 //!
@@ -44,11 +44,7 @@ struct Target {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> ExitCode {
-    // `cargo bench` appends `--bench`; only the positional arguments count.
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|arg| !arg.starts_with("--"))
-        .collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let [
         api,
         key,

@@ -3,7 +3,7 @@
 //! `scripts/bench.sh`:
 //!
 //! ```text
-//! cargo bench --bench static-page -- <directory> <host:port>
+//! cargo run --release --features bench --bin bench-static-page -- <directory> <host:port>
 //! ```
 
 use std::process::ExitCode;
@@ -14,11 +14,7 @@ use actix_web::{App, HttpServer};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    // `cargo bench` appends `--bench`; only the positional arguments count.
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|arg| !arg.starts_with("--"))
-        .collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let [dir, addr] = args.as_slice() else {
         eprintln!("usage: static-page <directory> <host:port>");
         return ExitCode::FAILURE;
