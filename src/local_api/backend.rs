@@ -13,7 +13,9 @@ use super::auth;
 use super::browser::{alias_conflict, token_response};
 use super::ceremony;
 use super::problem::{KeyHeader, Problem};
-use super::request::{json_body, lenient_bool, lenient_i64, lenient_string, query_value};
+use super::request::{
+    dotnet_length, json_body, lenient_bool, lenient_i64, lenient_string, query_value,
+};
 use super::state::ApiState;
 use super::store::{NewAlias, Store, StoredCredential};
 use super::tokens::{
@@ -43,7 +45,7 @@ impl Validation {
         }
     }
 
-    /// At most ten aliases of 1 to 250 characters each.
+    /// At most ten aliases of 1 to 250 characters (UTF-16 units) each.
     fn aliases(&mut self, aliases: &[String]) {
         if aliases.len() > MAX_ALIASES {
             self.add(
@@ -53,7 +55,7 @@ impl Validation {
         }
         if aliases
             .iter()
-            .any(|a| a.trim().is_empty() || a.chars().count() > MAX_ALIAS_CHARS)
+            .any(|a| a.trim().is_empty() || dotnet_length(a) > MAX_ALIAS_CHARS)
         {
             self.add(
                 "aliases",

@@ -11,7 +11,7 @@ use webauthn_rs_core::proto::{AuthenticationState, RegistrationState};
 use super::auth;
 use super::ceremony::{self, AssertionInput, AttestationInput, RegistrationOptions};
 use super::problem::{KeyHeader, Problem};
-use super::request::{header_text, json_body, lenient_string};
+use super::request::{dotnet_length, header_text, json_body, lenient_string};
 use super::state::ApiState;
 use super::store::{NewAlias, StoredCredential};
 use super::tokens::{self, RegisterToken, TokenKind, VerifiedCeremony, VerifyToken};
@@ -202,7 +202,7 @@ pub async fn register_complete(
     let nickname = body.nickname.filter(|n| !n.is_empty());
     if nickname
         .as_ref()
-        .is_some_and(|n| n.chars().count() > NICKNAME_MAX_CHARS)
+        .is_some_and(|n| dotnet_length(n) > NICKNAME_MAX_CHARS)
     {
         return Err(Problem::invalid_field(
             "nickname",
@@ -397,24 +397,35 @@ pub async fn signin_complete(
         ceremony::finish_authentication(&core, &assertion, &session.state, &stored.credential)
             .map_err(signin_error)?;
     let (device, country) = client_info(&req);
+    let counter = result.counter();
     let updated = state
         .change(|store| {
+            // Checked again under the write lock: webauthn-rs compared the
+            // counter with a copy read before the lock, so two copies of one
+            // assertion sent at once could both pass that check.
+            let stored_counter = store.credential(assertion.raw_id())?.credential.counter;
+            if counter > 0 && counter <= stored_counter {
+                return Some(Err(signin_error(
+                    "The sign counter did not increase: the assertion was replayed or the \
+                     passkey was cloned."
+                        .to_owned(),
+                )));
+            }
             store.update_credential(assertion.raw_id(), |credential| {
                 let record = &mut credential.credential;
-                if result.counter() > record.counter {
-                    record.counter = result.counter();
+                if counter > record.counter {
+                    record.counter = counter;
                 }
                 record.backup_state = result.backup_state();
                 record.backup_eligible = result.backup_eligible();
                 credential.last_used_at = Utc::now();
                 credential.device = device.clone();
                 credential.country = country.clone();
-            })
+            });
+            Some(Ok(()))
         })
         .await?;
-    if !updated {
-        return Err(unknown());
-    }
+    updated.ok_or_else(unknown)??;
 
     let token = VerifyToken::issue(VerifiedCeremony {
         user_id: stored.user_id,

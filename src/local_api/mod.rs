@@ -151,8 +151,17 @@ fn open_state(settings: &LocalApiSettings) -> Result<(Store, Option<StateWriter>
             let writer = StateWriter::new(path.clone());
             let store = match store::load(path)? {
                 Some(mut store) => {
+                    let stored_app = store.keys().app_id.clone();
                     let keys = given(store.keys().clone());
-                    store.set_keys(keys);
+                    let lost = store.set_keys(keys);
+                    if lost > 0 {
+                        log::warn!(
+                            "{lost} alias(es) in {} were stored hashed for app {stored_app:?} and \
+                             no longer match under app {:?} (LOCAL_API_KEY)",
+                            path.display(),
+                            store.keys().app_id,
+                        );
+                    }
                     store
                 }
                 None => {

@@ -4,8 +4,10 @@
 //! string is expected.
 //!
 //! Bodies are parsed to a `serde_json::Value`, every object key is
-//! lowercased, and the result is read into structs whose field names are
-//! the lowercased API names.
+//! lowercased and every number becomes its text, and the result is read into
+//! structs whose field names are the lowercased API names. Fields that are
+//! numbers in the contract (`timeToLive`) read that text back with
+//! [`lenient_i64`].
 
 use actix_web::HttpRequest;
 use actix_web::http::{StatusCode, header};
@@ -15,7 +17,8 @@ use serde_json::Value;
 
 use super::problem::Problem;
 
-/// Reads a JSON body into `T` after lowercasing its keys.
+/// Reads a JSON body into `T` after lowercasing its keys and turning its
+/// numbers into strings.
 pub fn json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, Problem> {
     let content_type = req
         .headers()
@@ -34,7 +37,7 @@ pub fn json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<
             format!("The request body is not valid JSON: {error}."),
         )
     })?;
-    serde_json::from_value(lowercase_keys(value)).map_err(|error| {
+    serde_json::from_value(normalise(value)).map_err(|error| {
         Problem::framework(
             StatusCode::BAD_REQUEST,
             format!("The request body could not be read: {error}."),
@@ -42,14 +45,18 @@ pub fn json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<
     })
 }
 
-fn lowercase_keys(value: Value) -> Value {
+/// Lowercases object keys and writes numbers as text, at every depth, so
+/// `"aliases": [5550100]` reads like `["5550100"]`, as the real service's
+/// number-to-string converter does.
+fn normalise(value: Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()
-                .map(|(key, value)| (key.to_ascii_lowercase(), lowercase_keys(value)))
+                .map(|(key, value)| (key.to_ascii_lowercase(), normalise(value)))
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.into_iter().map(lowercase_keys).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(normalise).collect()),
+        Value::Number(number) => Value::String(number.to_string()),
         other => other,
     }
 }
@@ -116,6 +123,12 @@ pub fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<
     }
 }
 
+/// A string's length as .NET counts it (UTF-16 code units), which is what the
+/// real service's length limits measure: an emoji counts twice.
+pub fn dotnet_length(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
 /// A header's value as text, if present and readable.
 pub fn header_text<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers()
@@ -130,11 +143,17 @@ mod tests {
 
     #[test]
     fn keys_are_lowercased_at_every_depth() {
-        let value = lowercase_keys(json!({"RPID": "x", "Response": {"AttestationObject": "y"}}));
+        let value = normalise(json!({"RPID": "x", "Response": {"AttestationObject": "y"}}));
         assert_eq!(
             value,
             json!({"rpid": "x", "response": {"attestationobject": "y"}})
         );
+    }
+
+    #[test]
+    fn numbers_become_text_at_every_depth() {
+        let value = normalise(json!({"aliases": [5550100], "timeToLive": 30}));
+        assert_eq!(value, json!({"aliases": ["5550100"], "timetolive": "30"}));
     }
 
     #[test]

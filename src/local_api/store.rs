@@ -120,8 +120,31 @@ impl Store {
         &self.keys
     }
 
-    pub fn set_keys(&mut self, keys: AppKeys) {
+    /// Takes new keys. Alias hashes include the app id, so when it changes
+    /// the aliases kept in plaintext are hashed again; returns how many
+    /// aliases were kept hashed only and so can no longer be matched.
+    pub fn set_keys(&mut self, keys: AppKeys) -> usize {
+        let app_changed = keys.app_id != self.keys.app_id;
         self.keys = keys;
+        if !app_changed {
+            return 0;
+        }
+        let rows = std::mem::take(&mut self.aliases);
+        let mut lost = 0;
+        for (hash, mut row) in rows {
+            match &row.plaintext {
+                Some(alias) => {
+                    row.hash = hash_alias(&self.keys.app_id, alias);
+                    self.aliases.insert(row.hash.clone(), row);
+                }
+                None => {
+                    lost += 1;
+                    self.aliases.insert(hash, row);
+                }
+            }
+        }
+        self.generation += 1;
+        lost
     }
 
     pub fn generation(&self) -> u64 {

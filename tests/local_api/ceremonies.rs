@@ -394,3 +394,208 @@ async fn registered_credentials_are_listed_in_the_contract_shape() {
     );
     assert!(!credential["createdAt"].as_str().unwrap().ends_with('Z'));
 }
+
+#[tokio::test]
+async fn replaying_a_counted_assertion_is_rejected() {
+    // Arrange
+    let api = spawn_api().await;
+    let mut device = Device::with_counter();
+    api.register(&mut device, "user-14", &[]).await;
+    let begun = api
+        .signin_begin(json!({ "userId": "user-14", "RPID": RP_ID, "Origin": ORIGIN }))
+        .await;
+    let credential = device.get(ORIGIN, &begun["data"]).await;
+    token_of(
+        api.signin_complete(session_of(&begun), &credential, ORIGIN)
+            .await,
+    )
+    .await;
+
+    // Act
+    let replayed = api
+        .signin_complete(session_of(&begun), &credential, ORIGIN)
+        .await;
+
+    // Assert
+    let body = problem(replayed, 400).await;
+    assert_eq!(body["errorCode"], "signin_complete_error");
+}
+
+#[tokio::test]
+async fn a_sign_counter_that_does_not_increase_is_rejected() {
+    // Arrange
+    let api = spawn_api().await;
+    let mut device = Device::with_counter();
+    api.register(&mut device, "user-15", &[]).await;
+    let begin = json!({ "userId": "user-15", "RPID": RP_ID, "Origin": ORIGIN });
+    token_of(api.sign_in(&mut device, begin.clone()).await).await;
+    let listed = ok_json(api.backend_get("/credentials/list?userId=user-15").await).await;
+    let stored = listed["values"][0]["signatureCounter"].as_u64().unwrap();
+    assert!(stored > 0, "the device counts");
+    // The authenticator adds one before signing, so it repeats the stored count.
+    device.passkey_mut().counter = Some(u32::try_from(stored - 1).unwrap());
+
+    // Act
+    let response = api.sign_in(&mut device, begin).await;
+
+    // Assert
+    let body = problem(response, 400).await;
+    assert_eq!(body["errorCode"], "signin_complete_error");
+}
+
+/// Clears the UV flag of a `none` attestation, whose authenticator data is not signed.
+fn clear_user_verified_flag(credential: &mut Value) {
+    use serde_cbor_2::Value as Cbor;
+    let field = &mut credential["response"]["AttestationObject"];
+    let bytes = URL_SAFE_NO_PAD.decode(field.as_str().unwrap()).unwrap();
+    let Cbor::Map(mut object) = serde_cbor_2::from_slice(&bytes).unwrap() else {
+        panic!("the attestation object is a map");
+    };
+    assert_eq!(object[&Cbor::Text("fmt".into())], Cbor::Text("none".into()));
+    let Some(Cbor::Bytes(auth_data)) = object.get_mut(&Cbor::Text("authData".into())) else {
+        panic!("the attestation object has authData");
+    };
+    const USER_VERIFIED: u8 = 0x04;
+    auth_data[32] &= !USER_VERIFIED;
+    *field = json!(URL_SAFE_NO_PAD.encode(serde_cbor_2::to_vec(&Cbor::Map(object)).unwrap()));
+}
+
+#[tokio::test]
+async fn a_registration_without_user_verification_fails_only_when_it_is_required() {
+    // Arrange
+    let api = spawn_api().await;
+    let mut attempts = Vec::new();
+    for policy in ["required", "preferred"] {
+        let user_id = format!("user-uv-{policy}");
+        let token = token_of(
+            api.backend_post(
+                "/register/token",
+                json!({ "userId": user_id, "username": user_id, "userVerification": policy }),
+            )
+            .await,
+        )
+        .await;
+        let begun = api.register_begin(&token, RP_ID, ORIGIN).await;
+        let mut credential = Device::new().create(ORIGIN, &begun["data"]).await;
+        clear_user_verified_flag(&mut credential);
+        attempts.push((begun, credential));
+    }
+
+    // Act
+    let mut responses = Vec::new();
+    for (begun, credential) in &attempts {
+        responses.push(
+            api.register_complete(session_of(begun), credential, ORIGIN)
+                .await,
+        );
+    }
+
+    // Assert
+    let preferred = responses.pop().unwrap();
+    let required = responses.pop().unwrap();
+    let body = problem(required, 400).await;
+    assert_eq!(body["errorCode"], "fido2_invalid_registration");
+    assert!(token_of(preferred).await.starts_with("verify_"));
+}
+
+#[tokio::test]
+async fn a_registration_without_cred_props_is_accepted() {
+    // Arrange
+    let api = spawn_api().await;
+    let token = api.register_token("user-16", &[]).await;
+    let begun = api.register_begin(&token, RP_ID, ORIGIN).await;
+    let mut credential = Device::new().create(ORIGIN, &begun["data"]).await;
+    credential["clientExtensionResults"] = json!({});
+
+    // Act
+    let response = api
+        .register_complete(session_of(&begun), &credential, ORIGIN)
+        .await;
+
+    // Assert
+    assert!(token_of(response).await.starts_with("verify_"));
+    let listed = ok_json(api.backend_get("/credentials/list?userId=user-16").await).await;
+    assert_eq!(listed["values"][0]["isDiscoverable"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_counted_assertion_replayed_concurrently_signs_in_only_once() {
+    // Arrange
+    let api = spawn_api().await;
+    let mut device = Device::with_counter();
+    api.register(&mut device, "user-17", &[]).await;
+    let begun = api
+        .signin_begin(json!({ "userId": "user-17", "RPID": RP_ID, "Origin": ORIGIN }))
+        .await;
+    let credential = device.get(ORIGIN, &begun["data"]).await;
+
+    // Act
+    let attempts = (0..64).map(|_| api.signin_complete(session_of(&begun), &credential, ORIGIN));
+    let responses = futures_util::future::join_all(attempts).await;
+
+    // Assert
+    let successes = responses.iter().filter(|r| r.status() == 200).count();
+    assert_eq!(successes, 1, "one of the identical assertions signs in");
+}
+
+#[tokio::test]
+async fn nickname_lengths_are_counted_in_utf16_units_like_the_real_service() {
+    // Arrange
+    let api = spawn_api().await;
+    let token = api.register_token("user-18", &[]).await;
+    let begun = api.register_begin(&token, RP_ID, ORIGIN).await;
+    let credential = Device::new().create(ORIGIN, &begun["data"]).await;
+    // 40 characters, but 80 UTF-16 units: over the limit of 64.
+    let nickname = "\u{1F511}".repeat(40);
+
+    // Act
+    let response = api
+        .browser_post(
+            "/register/complete",
+            json!({
+                "session": session_of(&begun),
+                "response": credential,
+                "nickname": nickname,
+                "RPID": RP_ID,
+                "Origin": ORIGIN,
+            }),
+        )
+        .await;
+
+    // Assert
+    let body = problem(response, 400).await;
+    assert_eq!(
+        body["errors"]["nickname"],
+        json!(["Nickname cannot be longer than 64 characters."])
+    );
+}
+
+#[tokio::test]
+async fn completing_a_registration_replaces_the_aliases_unless_the_token_names_none() {
+    // Arrange
+    let api = spawn_api().await;
+    api.register(&mut Device::new(), "user-19", &["alice", "al"])
+        .await;
+    let aliases = async || {
+        let listed = ok_json(api.backend_get("/alias/list?userId=user-19").await).await;
+        let mut plaintexts: Vec<String> = listed["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["plaintext"].as_str().unwrap().to_owned())
+            .collect();
+        plaintexts.sort();
+        plaintexts
+    };
+
+    // Act
+    api.register(&mut Device::new(), "user-19", &["alice2"])
+        .await;
+    let replaced = aliases().await;
+    api.register(&mut Device::new(), "user-19", &[]).await;
+    let kept = aliases().await;
+
+    // Assert
+    assert_eq!(replaced, ["alice2"]);
+    assert_eq!(kept, ["alice2"]);
+}

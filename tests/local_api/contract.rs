@@ -368,3 +368,74 @@ async fn unknown_paths_and_malformed_json_get_json_problems() {
     problem(unknown, 404).await;
     problem(malformed, 400).await;
 }
+
+#[tokio::test]
+async fn numbers_are_accepted_where_strings_are_expected() {
+    // Arrange
+    let api = spawn_api().await;
+
+    // Act
+    let set = api
+        .backend_post(
+            "/alias",
+            json!({ "userId": 42, "aliases": [5550100], "hashing": false }),
+        )
+        .await;
+    let listed = ok_json(api.backend_get("/alias/list?userId=42").await).await;
+    let begun = api
+        .browser_post(
+            "/signin/begin",
+            json!({ "alias": 5550100, "RPID": RP_ID, "Origin": ORIGIN }),
+        )
+        .await;
+
+    // Assert
+    assert_eq!(set.status(), 204, "{}", set.text().await.unwrap());
+    assert_eq!(listed["values"][0]["plaintext"], "5550100");
+    assert_eq!(ok_json(begun).await["data"]["allowCredentials"], json!([]));
+}
+
+#[tokio::test]
+async fn a_huge_body_is_refused_with_a_json_problem() {
+    // Arrange
+    let api = spawn_api().await;
+    let huge = json!({ "userId": "u1", "username": "x".repeat(1024 * 1024) });
+
+    // Act
+    let response = api.backend_post("/register/token", huge).await;
+
+    // Assert
+    problem(response, 413).await;
+}
+
+#[tokio::test]
+async fn alias_lengths_are_counted_in_utf16_units_like_the_real_service() {
+    // Arrange
+    let api = spawn_api().await;
+    // 200 characters, but 400 UTF-16 units: over the limit of 250.
+    let emoji = "\u{1F600}".repeat(200);
+
+    // Act
+    let response = api
+        .backend_post("/alias", json!({ "userId": "u1", "aliases": [emoji] }))
+        .await;
+
+    // Assert
+    assert!(problem(response, 400).await["errors"]["aliases"].is_array());
+}
+
+#[tokio::test]
+async fn a_known_path_with_the_wrong_method_is_a_405_problem() {
+    // Arrange
+    let api = spawn_api().await;
+
+    // Act
+    let get_token = api.backend_get("/register/token").await;
+    let post_count = api.backend_post("/users/count", json!({})).await;
+
+    // Assert
+    assert_eq!(get_token.headers()["allow"], "POST");
+    problem(get_token, 405).await;
+    assert_eq!(post_count.headers()["allow"], "GET");
+    problem(post_count, 405).await;
+}
