@@ -199,6 +199,16 @@ pub struct ApiError(#[from] pub AppError);
 #[error(transparent)]
 pub struct PageError(#[from] pub AppError);
 
+impl PageError {
+    /// The error page as `username` should see it: a handler that knows who
+    /// is signed in answers with this, so the navigation does not pretend
+    /// they were signed out.
+    pub fn page_for(&self, username: &str) -> HttpResponse {
+        self.0.log();
+        error_page_in(&self.0, Layout::for_user(Some(username)))
+    }
+}
+
 macro_rules! into_app_error {
     ($($source:ty),*) => {$(
         impl From<$source> for ApiError {
@@ -270,11 +280,17 @@ impl ResponseError for PageError {
     }
 }
 
-/// Renders the error page for `error`; if even that fails, a plain sentence.
+/// Renders the error page for `error` for someone signed out; if even that
+/// fails, a plain sentence.
 pub fn error_page(error: &AppError) -> HttpResponse {
+    error_page_in(error, Layout::signed_out())
+}
+
+/// Renders the error page for `error` in `layout`.
+pub fn error_page_in(error: &AppError, layout: Layout) -> HttpResponse {
     let status = error.status();
     let page = ErrorPage {
-        layout: Layout::signed_out(),
+        layout,
         status: status.as_u16(),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
         message: error.message().to_owned(),

@@ -11,8 +11,14 @@ use actix_extensible_rate_limit::RateLimiter;
 use actix_extensible_rate_limit::backend::SimpleInputFunctionBuilder;
 use actix_extensible_rate_limit::backend::memory::InMemoryBackend;
 use actix_files::Files;
-use actix_web::middleware::Condition;
-use actix_web::web;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Condition, Next, from_fn};
+use actix_web::{Route, guard, web};
+
+use crate::error::{AppError, error_page};
 
 /// The per-client budget of the endpoints that mint or verify tokens. The
 /// backend is shared by all workers, so the budget is per process.
@@ -41,12 +47,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
     };
 
     // Resources (not `cfg.route`) so a wrong method is a 405, not a 404.
-    cfg.service(web::resource("/").route(web::get().to(pages::home)))
-        .service(web::resource("/signup").route(web::get().to(pages::signup)))
-        .service(web::resource("/signin").route(web::get().to(pages::signin)))
-        .service(web::resource("/account").route(web::get().to(pages::account)))
-        .service(web::resource("/healthz").route(web::get().to(health::live)))
-        .service(web::resource("/readyz").route(web::get().to(health::ready)))
+    cfg.service(page("/").route(read().to(pages::home)))
+        .service(page("/signup").route(read().to(pages::signup)))
+        .service(page("/signin").route(read().to(pages::signin)))
+        .service(page("/account").route(read().to(pages::account)))
+        .service(web::resource("/healthz").route(read().to(health::live)))
+        .service(web::resource("/readyz").route(read().to(health::ready)))
         .service(
             web::scope("/api")
                 .service(
@@ -76,6 +82,42 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
                 .service(web::resource("/signout").route(web::post().to(api::signout)))
                 .default_service(web::to(api::not_found)),
         )
-        .service(Files::new("/static", "static").prefer_utf8(true))
+        .service(
+            web::scope("/static")
+                .wrap(from_fn(static_errors))
+                .service(Files::new("", "static").prefer_utf8(true)),
+        )
         .default_service(web::to(pages::not_found));
+}
+
+/// A page: any method but GET and HEAD gets the 405 page, in the layout of
+/// whoever is signed in.
+fn page(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(pages::method_not_allowed))
+}
+
+/// GET, and HEAD with it: monitors and link checkers send HEAD, and HTTP
+/// requires a server that answers GET to answer HEAD (actix drops the body).
+fn read() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// actix-files answers a directory, a hidden or malformed path and a wrong
+/// method with its own plain-text sentences; people get the site's pages.
+async fn static_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let response = next.call(req).await?.map_into_boxed_body();
+    let error = match response.status() {
+        StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND => AppError::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+        _ => return Ok(response),
+    };
+    let mut page = error_page(&error);
+    if matches!(error, AppError::MethodNotAllowed) {
+        page.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    }
+    Ok(response.into_response(page))
 }

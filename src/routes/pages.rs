@@ -2,14 +2,14 @@
 //! what the page shows, and renders one template.
 
 use actix_session::Session;
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{self, ContentType, HeaderValue};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
 use crate::aaguid::authenticator_name;
-use crate::error::{AppError, PageError};
+use crate::error::{AppError, PageError, error_page_in};
 use crate::passwordless::{ApiDateTime, Credential, PasswordlessClient};
 use crate::session::{self, SignedIn};
 use crate::state::AppState;
@@ -48,7 +48,10 @@ pub async fn account(
 ) -> Result<HttpResponse, PageError> {
     let user = session::current_user(&session)?;
 
-    let mut credentials = client.list_credentials(&user.user_id).await?;
+    let mut credentials = match client.list_credentials(&user.user_id).await {
+        Ok(credentials) => credentials,
+        Err(error) => return Ok(PageError::from(error).page_for(&user.username)),
+    };
     credentials.sort_by_key(|c| std::cmp::Reverse(c.created_at));
 
     render(&AccountPage {
@@ -60,8 +63,19 @@ pub async fn account(
     })
 }
 
-pub async fn not_found() -> Result<HttpResponse, PageError> {
-    Err(AppError::NotFound.into())
+/// Rendered here rather than returned as an error, so a signed-in person
+/// keeps the navigation of a signed-in person.
+pub async fn not_found(session: Session) -> HttpResponse {
+    error_page_in(&AppError::NotFound, layout(&session))
+}
+
+/// For a page's other methods; `Allow` names the ones it has.
+pub async fn method_not_allowed(session: Session) -> HttpResponse {
+    let mut response = error_page_in(&AppError::MethodNotAllowed, layout(&session));
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    response
 }
 
 fn layout(session: &Session) -> Layout {

@@ -162,8 +162,16 @@
   }
 
   function go(target, fallback) {
-    const safe = typeof target === "string" && target.startsWith("/") && !target.startsWith("//");
-    location.assign(safe ? target : fallback);
+    // Resolved as the browser would: a path that starts with one slash
+    // and then a backslash or a tab still leads to another host.
+    let url = null;
+    try {
+      url = typeof target === "string" && target.startsWith("/") ? new URL(target, location.href) : null;
+    } catch {
+      url = null;
+    }
+    const safe = url !== null && url.origin === location.origin;
+    location.assign(safe ? url.pathname + url.search + url.hash : fallback);
   }
 
   // Returned by a `busy` action that has started a navigation: the buttons
@@ -210,13 +218,15 @@
     if (/abort/i.test(text) && !/not allowed/i.test(text)) return null;
     if (errorCode === "failed_create_credential") return MESSAGES.cancelled;
     // NotAllowedError: the person cancelled, the prompt timed out, or the
-    // authenticator refused user verification.
-    if (/NotAllowedError|timed out or was not allowed|not allowed/i.test(text)) return MESSAGES.cancelled;
+    // authenticator refused user verification. Safari words a cancel
+    // "This request has been cancelled by the user."
+    if (/NotAllowedError|timed out or was not allowed|not allowed|cancel/i.test(text)) return MESSAGES.cancelled;
     // InvalidStateError at create(): one of the excludeCredentials (the
     // account's existing passkeys) is on this authenticator.
     if (/InvalidStateError|already registered|no longer, usable/i.test(text)) return MESSAGES.duplicate;
     // SecurityError: the RP ID (this page's host) is not a valid domain.
-    if (/SecurityError|invalid domain|relying party ID|registrable domain/i.test(text)) {
+    // Firefox words it "The operation is insecure."
+    if (/SecurityError|invalid domain|relying party ID|registrable domain|operation is insecure/i.test(text)) {
       return isIpHost(location.hostname) ? MESSAGES.ipAddress() : MESSAGES.wrongAddress;
     }
     // fetch() to the Passwordless API failed outright, or it answered with
@@ -268,6 +278,8 @@
         break;
     }
     if (problem.status === 429) return MESSAGES.tooMany;
+    // A proxy in front of the app gave up waiting (no problem body).
+    if (problem.status === 504) return MESSAGES.tooSlow;
     if (problem.status >= 500) return MESSAGES.unreachable;
     return MESSAGES.generic;
   }

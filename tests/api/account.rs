@@ -160,3 +160,21 @@ async fn the_account_page_marks_the_passkey_used_for_this_sign_in() {
     assert!(row_of(FIRST).contains("passkey-current"));
     assert!(!row_of(SECOND).contains("passkey-current"));
 }
+
+#[actix_web::test]
+async fn names_from_the_api_are_shown_as_text_not_markup() {
+    let app = spawn_app().await;
+    let hostile = "<script>alert(1)</script>";
+    app.sign_in_as("user-1", hostile, FIRST_STANDARD_B64).await;
+    app.api_has_credentials(
+        "user-1",
+        vec![credential("user-1", FIRST, "<img src=x onerror=alert(2)>")],
+    )
+    .await;
+
+    let html = app.get("/account").await.text().await.unwrap();
+
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(!html.contains("<img src=x"), "{html}");
+    assert!(html.contains("&#60;script&#62;alert(1)"), "{html}");
+}

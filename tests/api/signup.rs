@@ -135,3 +135,41 @@ async fn signup_refuses_bodies_that_are_not_small_json() {
     assert_eq!(huge.status(), 413);
     assert_eq!(problem(huge).await["code"], "payload_too_large");
 }
+
+#[actix_web::test]
+async fn signup_accepts_json_with_a_charset_and_refuses_json_of_the_wrong_types() {
+    let app = spawn_app().await;
+    Mock::given(method("POST"))
+        .and(path("/register/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "token": "register_abc" })))
+        .expect(1)
+        .mount(&app.api)
+        .await;
+    let post = |body: &'static str, content_type: &'static str| {
+        app.http
+            .post(app.url("/api/signup"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+
+    let with_charset = post(r#"{"username":"alice"}"#, "application/json; charset=UTF-8")
+        .await
+        .unwrap();
+    let number = post(r#"{"username":42}"#, "application/json")
+        .await
+        .unwrap();
+    let null = post(r#"{"username":null}"#, "application/json")
+        .await
+        .unwrap();
+    let array = post(r#"[]"#, "application/json").await.unwrap();
+    let nickname = post(r#"{"username":"bob","nickname":7}"#, "application/json")
+        .await
+        .unwrap();
+
+    assert_eq!(with_charset.status(), 200);
+    for refused in [number, null, array, nickname] {
+        assert_eq!(refused.status(), 400);
+        assert_eq!(problem(refused).await["code"], "bad_request");
+    }
+}

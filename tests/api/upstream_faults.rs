@@ -120,3 +120,50 @@ async fn the_account_page_shows_api_trouble_as_a_page_in_the_layout() {
     assert!(html.contains("passkey service"));
     assert!(!html.contains("stack trace"));
 }
+
+#[actix_web::test]
+async fn the_account_page_error_keeps_the_signed_in_navigation() {
+    let app = spawn_app().await;
+    app.sign_in_as("user-1", "alice", "AAEC").await;
+    Mock::given(method("POST"))
+        .and(path("/credentials/list"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+        .mount(&app.api)
+        .await;
+
+    let response = app.get("/account").await;
+
+    assert_eq!(response.status(), 504);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("took too long"), "{html}");
+    assert!(html.contains("href=\"/account\""), "{html}");
+    assert!(!html.contains("href=\"/signin\""), "{html}");
+}
+
+#[actix_web::test]
+async fn a_wrong_secret_on_the_account_page_is_our_fault_in_plain_words() {
+    let app = spawn_app().await;
+    app.sign_in_as("user-1", "alice", "AAEC").await;
+    Mock::given(method("POST"))
+        .and(path("/credentials/list"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header("content-type", "application/problem+json")
+                .set_body_json(json!({
+                    "type": "https://docs.passwordless.dev/guide/errors.html#ApiSecret",
+                    "title": "A valid 'ApiSecret' header is required.",
+                    "status": 401,
+                    "detail": "We don't recognize the value you supplied for your 'ApiSecret'. It started with: 'testapp:se'."
+                })),
+        )
+        .mount(&app.api)
+        .await;
+
+    let response = app.get("/account").await;
+
+    assert_eq!(response.status(), 502);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("not set up correctly"), "{html}");
+    assert!(!html.contains("ApiSecret"), "{html}");
+    assert!(!html.contains("testapp:se"), "{html}");
+}
