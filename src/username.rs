@@ -1,9 +1,13 @@
 //! Usernames are Passwordless aliases, and aliases are matched exactly
 //! (`Alice` and `alice` are different aliases). So one rule turns whatever a
 //! person typed into the one spelling that reaches the API, at sign-up and
-//! at sign-in alike: surrounding whitespace is trimmed and letters are
-//! lowercased. `static/js/passkeys.js` applies the same rule before
+//! at sign-in alike: surrounding whitespace is trimmed, letters are
+//! lowercased, and the result is put in Unicode normal form C, so an `é`
+//! typed as one character and one typed as `e` plus an accent are the same
+//! name. `static/js/passkeys.js` applies the same rule before
 //! `signinWithAlias`, because that call goes from the browser to the API.
+
+use unicode_normalization::UnicodeNormalization;
 
 /// The longest username, in characters. Aliases may be up to 250, but a
 /// name people type and read should be far shorter.
@@ -15,7 +19,7 @@ pub struct Username(String);
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let normalised = raw.trim().to_lowercase();
+        let normalised: String = raw.trim().to_lowercase().nfc().collect();
         let count = normalised.chars().count();
         if count == 0 {
             return Err("Please choose a username.");
@@ -62,6 +66,14 @@ mod tests {
             "alice@example.com"
         );
         assert_eq!(Username::parse("ÉLODIE").unwrap().as_str(), "élodie");
+    }
+
+    #[test]
+    fn an_accent_typed_apart_gives_the_same_username() {
+        let composed = Username::parse("\u{00E9}lodie").unwrap();
+        let decomposed = Username::parse("E\u{0301}lodie").unwrap();
+        assert_eq!(composed, decomposed);
+        assert_eq!(composed.as_str().chars().count(), 6);
     }
 
     #[test]

@@ -27,8 +27,10 @@ pub struct ApiProblem {
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordlessError {
     /// The API answered 401 or 403 without an error code: the secret is
-    /// wrong, locked or lacks a scope. Only the operator can fix this.
-    #[error("the Passwordless API refused our credentials ({status}): {}", .problem.detail.as_deref().or(.problem.title.as_deref()).unwrap_or("no detail"))]
+    /// wrong, locked or lacks a scope. Only the operator can fix this. The
+    /// message names the title only: the API's detail quotes the start of
+    /// the key it was sent, which must not reach a log.
+    #[error("the Passwordless API refused our credentials ({status}): {}", .problem.title.as_deref().unwrap_or("no title"))]
     Unauthorized { status: u16, problem: ApiProblem },
     /// The API refused the request with a problem body (4xx, or a 5xx that
     /// still carried one).
@@ -80,6 +82,14 @@ mod tests {
             PasswordlessError::from_status(401, body),
             PasswordlessError::Unauthorized { status: 401, .. }
         ));
+    }
+
+    #[test]
+    fn a_refused_secret_is_described_without_the_start_of_the_key() {
+        let body = br#"{"title":"A valid 'ApiSecret' header is required.","status":401,"detail":"The value you sent started with 'a:secret:7'"}"#;
+        let message = PasswordlessError::from_status(401, body).to_string();
+        assert!(message.contains("A valid 'ApiSecret' header is required."));
+        assert!(!message.contains("secret:7"), "{message}");
     }
 
     #[test]

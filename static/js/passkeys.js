@@ -54,10 +54,11 @@
 
   // The server's rule, which must stay identical here because Passwordless
   // matches aliases byte for byte: trim surrounding whitespace (Unicode
-  // White_Space, as Rust's `str::trim`), then lowercase (as Rust's
-  // `str::to_lowercase`; both apply the full Unicode mapping).
+  // White_Space, as Rust's `str::trim`), lowercase (as Rust's
+  // `str::to_lowercase`; both apply the full Unicode mapping), then Unicode
+  // normal form C (as the `unicode-normalization` crate's `nfc`).
   function normaliseUsername(raw) {
-    return raw.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, "").toLowerCase();
+    return raw.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, "").toLowerCase().normalize("NFC");
   }
 
   function isIpHost(hostname) {
