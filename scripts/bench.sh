@@ -8,8 +8,8 @@
 #   BENCH_SECONDS=5 scripts/bench.sh   # shorter runs
 #
 # Settings (environment): BENCH_SECONDS (8), BENCH_CONNECTIONS (64),
-# BENCH_THREADS (2, wrk's), BENCH_PORT (18080; the local API and the static
-# server take the next two), BENCH_RUST_LOG (warn: no access log lines),
+# BENCH_THREADS (2, wrk's), BENCH_PORT (18080; the local API, the static
+# server and the bare proxy take the next three), BENCH_RUST_LOG (warn: no access log lines),
 # BENCH_MINT_SECONDS (60, the most time spent minting sign-in tokens),
 # BENCH_OUT (BENCHMARKS.md), BENCH_KEEP (1 keeps the work directory).
 set -euo pipefail
@@ -22,6 +22,7 @@ threads=${BENCH_THREADS:-2}
 app_port=${BENCH_PORT:-18080}
 api_port=$((app_port + 1))
 static_port=$((app_port + 2))
+bare_port=$((app_port + 3))
 rust_log=${BENCH_RUST_LOG:-warn}
 out=${BENCH_OUT:-BENCHMARKS.md}
 mint_seconds=${BENCH_MINT_SECONDS:-60}
@@ -40,7 +41,7 @@ command -v curl >/dev/null || die "curl is needed"
 say "building (release)"
 build_log=$(mktemp)
 if ! cargo build --release --features bench --bin passkeys-actix --bin local-api \
-    --bin bench-mint-tokens --bin bench-static-page 2>"$build_log"; then
+    --bin bench-mint-tokens --bin bench-static-page --bin bench-bare-proxy 2>"$build_log"; then
     cat "$build_log" >&2
     die "the build failed"
 fi
@@ -48,14 +49,15 @@ rm -f "$build_log"
 release_dir="${CARGO_TARGET_DIR:-$repo/target}/release"
 mint="$release_dir/bench-mint-tokens"
 static_server="$release_dir/bench-static-page"
+bare_proxy="$release_dir/bench-bare-proxy"
 app_bin="$release_dir/passkeys-actix"
 api_bin="$release_dir/local-api"
-for bin in "$mint" "$static_server" "$app_bin" "$api_bin"; do
+for bin in "$mint" "$static_server" "$bare_proxy" "$app_bin" "$api_bin"; do
     [[ -x $bin ]] || die "missing executable $bin"
 done
 
 # --- processes ---------------------------------------------------------------
-for port in "$app_port" "$api_port" "$static_port"; do
+for port in "$app_port" "$api_port" "$static_port" "$bare_port"; do
     if ss -Htln "( sport = :$port )" | grep -q .; then
         die "port $port is taken; set BENCH_PORT to another base port"
     fi
@@ -115,6 +117,19 @@ static_pid=$!
 pids+=("$static_pid")
 wait_for "http://127.0.0.1:$static_port/signin.html"
 
+# The floor of the proxied paths: the same upstream call through actix-web
+# and awc alone.
+RUST_LOG=$rust_log "$bare_proxy" "127.0.0.1:$bare_port" "http://127.0.0.1:$api_port" "$api_secret" \
+    >"$work/bare-proxy.log" 2>&1 &
+bare_pid=$!
+pids+=("$bare_pid")
+listening() { ss -Htln "( sport = :$1 )" | grep -q .; }
+for _ in $(seq 1 200); do
+    listening "$bare_port" && break
+    sleep 0.05
+done
+listening "$bare_port" || { cat "$work/bare-proxy.log" >&2; die "the bare proxy did not start"; }
+
 # --- measuring ---------------------------------------------------------------
 clock_ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -166,6 +181,8 @@ scenario "POST /api/signup" "$app" "$app_pid" 1 "$seconds" "${json[@]}" "${as_pa
 # register tokens are not stored).
 token_body='{"userId":"0f8fad5b-d9cb-469f-a165-70867728950e","username":"bench-signup","displayName":"bench-signup","discoverable":true,"aliases":["bench-signup"],"aliasHashing":false}'
 scenario "upstream: POST /register/token" "$api" "$api_pid" 1 "$seconds" "${json[@]}" "${secret[@]}" \
+    -- - 1 POST /register/token "$token_body"
+scenario "floor: POST /register/token through a bare actix-web + awc proxy" "http://127.0.0.1:$bare_port" "$bare_pid" 1 "$seconds" "${json[@]}" \
     -- - 1 POST /register/token "$token_body"
 
 say "minting sign-in tokens for the session and the ceiling"
@@ -237,7 +254,7 @@ function ms(us) { return sprintf("%.2f", us / 1000) }
     non2xx[n] = v["non2xx"]; errors[n] = v["errors"] + v["exhausted"]
     own_us[n] = v["requests"] ? subject_ticks / ticks * 1e6 / calls : 0
     api_us[n] = v["requests"] ? api_ticks / ticks * 1e6 / calls : 0
-    proxied[n] = ($1 ~ /^(GET \/account|POST \/api)/)
+    proxied[n] = ($1 ~ /^(GET \/account|POST \/api|floor:)/)
     index_of[$1] = n
     if (non2xx[n] > 0 || errors[n] > 0) failures++
 }
@@ -268,10 +285,15 @@ END {
     r2 = ratio("POST /api/signup", "upstream: POST /register/token")
     r3 = ratio("POST /api/signin", "upstream: POST /signin/verify + GET /alias/list")
     r4 = ratio("GET /account", "upstream: POST /credentials/list")
+    floor_name = "floor: POST /register/token through a bare actix-web + awc proxy"
+    r5 = ratio(floor_name, "upstream: POST /register/token")
+    r6 = ratio("POST /api/signup", floor_name)
     printf "| GET /signin ÷ the same bytes as a static file | %.2f | ≥ 0.8 |\n", r1
     printf "| POST /api/signup ÷ POST /register/token | %.2f | ≥ 0.5 |\n", r2
     printf "| POST /api/signin ÷ (POST /signin/verify + GET /alias/list) | %.2f | ≥ 0.5 |\n", r3
     printf "| GET /account ÷ POST /credentials/list | %.2f | ≥ 0.5 |\n", r4
+    printf "| bare actix-web + awc proxy ÷ POST /register/token (the floor) | %.2f | – |\n", r5
+    printf "| POST /api/signup ÷ the bare proxy | %.2f | – |\n", r6
     print ""
     printf "- App peak resident memory (VmHWM, whole run): %.1f MiB (target < 25 MiB); local API: %.1f MiB\n", app_rss / 1024, api_rss / 1024
     printf "- Scenarios with a non-2xx answer or an error: %d (target 0)\n", failures

@@ -6,6 +6,11 @@ use std::process::ExitCode;
 use passkeys_actix::config::Settings;
 use passkeys_actix::startup::Application;
 
+/// Every request allocates and frees a few buffers; mimalloc does that with
+/// less CPU than glibc's malloc (BENCHMARKS.md has the numbers).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[actix_web::main]
 async fn main() -> ExitCode {
     env_logger::init_from_env(env_logger::Env::default().default_filter_or("info"));

@@ -14,6 +14,11 @@ use std::process::ExitCode;
 use passkeys_actix::config::load_env;
 use passkeys_actix::local_api::{LocalApi, LocalApiSettings};
 
+/// The same allocator as the app, in whose process the local API runs in
+/// local mode: measured on its own, it then costs what it costs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[actix_web::main]
 async fn main() -> ExitCode {
     env_logger::init_from_env(env_logger::Env::new().default_filter_or("info"));

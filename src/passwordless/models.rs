@@ -13,12 +13,16 @@ pub struct ApiDateTime(pub DateTime<Utc>);
 
 impl ApiDateTime {
     pub fn parse(value: &str) -> Option<Self> {
-        if let Ok(with_zone) = DateTime::parse_from_rfc3339(value) {
-            return Some(Self(with_zone.with_timezone(&Utc)));
+        // Both forms the API writes go through chrono's ISO 8601 reader
+        // (`FromStr`), which needs no format string parsed at run time; any
+        // other offset falls back to RFC 3339.
+        let naive = value.strip_suffix('Z').unwrap_or(value);
+        if let Ok(naive) = naive.parse::<NaiveDateTime>() {
+            return Some(Self(naive.and_utc()));
         }
-        NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f")
+        DateTime::parse_from_rfc3339(value)
             .ok()
-            .map(|naive| Self(naive.and_utc()))
+            .map(|with_offset| Self(with_offset.with_timezone(&Utc)))
     }
 }
 
@@ -147,7 +151,10 @@ mod tests {
         let zoned = ApiDateTime::parse("2021-08-01T01:33:36.9773187Z").unwrap();
         let naive = ApiDateTime::parse("2021-08-01T01:33:36.9773187").unwrap();
         assert_eq!(zoned, naive);
+        let offset = ApiDateTime::parse("2021-08-01T03:33:36.9773187+02:00").unwrap();
+        assert_eq!(offset, zoned);
         assert!(ApiDateTime::parse("yesterday").is_none());
+        assert!(ApiDateTime::parse("2021-08-01T01:33:36ZZ").is_none());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use chrono::{Datelike, Timelike};
 
 use crate::aaguid::authenticator_name;
 use crate::error::{AppError, PageError, error_page_in};
@@ -121,8 +122,21 @@ fn passkey_row(credential: &Credential, user: &SignedIn) -> PasskeyRow {
     }
 }
 
+/// `21 Apr 2023, 13:33 UTC`, put together by hand: chrono's `format` would
+/// parse its format string again for every date on every page.
 fn human_date(date: ApiDateTime) -> String {
-    date.0.format("%-d %b %Y, %H:%M UTC").to_string()
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let at = date.0;
+    format!(
+        "{} {} {}, {:02}:{:02} UTC",
+        at.day(),
+        MONTHS[at.month0() as usize],
+        at.year(),
+        at.hour(),
+        at.minute()
+    )
 }
 
 /// The verify response carries the credential id in standard base64; lists
@@ -137,6 +151,14 @@ pub(crate) fn base64url_from_standard(id: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_read_as_day_month_year_and_utc_time() {
+        let date = ApiDateTime::parse("2023-04-01T09:05:50.0764103").unwrap();
+        assert_eq!(human_date(date), "1 Apr 2023, 09:05 UTC");
+        let date = ApiDateTime::parse("2024-12-31T23:59:59Z").unwrap();
+        assert_eq!(human_date(date), "31 Dec 2024, 23:59 UTC");
+    }
 
     #[test]
     fn credential_ids_convert_from_standard_base64_to_base64url() {
