@@ -1,8 +1,7 @@
 //! Every route of the local API, registered in one place.
 
-use actix_web::dev::Handler;
 use actix_web::http::{StatusCode, header};
-use actix_web::{FromRequest, HttpResponse, Resource, Responder, ResponseError, web};
+use actix_web::{HttpResponse, Resource, ResponseError, Route, web};
 
 use super::problem::Problem;
 use super::{backend, browser};
@@ -11,57 +10,77 @@ use super::{backend, browser};
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    use web::{get, post};
     cfg.app_data(web::PayloadConfig::new(BODY_LIMIT_BYTES))
-        .route("/", web::get().to(home))
+        .route("/", get().to(home))
         // Backend endpoints (ApiSecret).
-        .service(post("/register/token", backend::register_token))
-        .service(post("/signin/verify", backend::signin_verify))
-        .service(post(
-            "/signin/generate-token",
-            backend::signin_generate_token,
+        .service(only(
+            "/register/token",
+            "POST",
+            post().to(backend::register_token),
         ))
-        .service(post("/alias", backend::alias_set))
-        .service(get("/alias/list", backend::alias_list))
+        .service(only(
+            "/signin/verify",
+            "POST",
+            post().to(backend::signin_verify),
+        ))
+        .service(only(
+            "/signin/generate-token",
+            "POST",
+            post().to(backend::signin_generate_token),
+        ))
+        .service(only("/alias", "POST", post().to(backend::alias_set)))
+        .service(only("/alias/list", "GET", get().to(backend::alias_list)))
         .service(
-            web::resource("/credentials/list")
-                .route(web::get().to(backend::credentials_list_get))
-                .route(web::post().to(backend::credentials_list_post))
-                .default_service(web::to(|| method_not_allowed("GET, POST"))),
+            only(
+                "/credentials/list",
+                "GET, POST",
+                get().to(backend::credentials_list_get),
+            )
+            .route(post().to(backend::credentials_list_post)),
         )
-        .service(post("/credentials/delete", backend::credentials_delete))
-        .service(get("/users/list", backend::users_list))
-        .service(get("/users/count", backend::users_count))
-        .service(post("/users/delete", backend::users_delete))
+        .service(only(
+            "/credentials/delete",
+            "POST",
+            post().to(backend::credentials_delete),
+        ))
+        .service(only("/users/list", "GET", get().to(backend::users_list)))
+        .service(only("/users/count", "GET", get().to(backend::users_count)))
+        .service(only(
+            "/users/delete",
+            "POST",
+            post().to(backend::users_delete),
+        ))
         // Browser endpoints (ApiKey).
-        .service(post("/register/begin", browser::register_begin))
-        .service(post("/register/complete", browser::register_complete))
-        .service(post("/signin/begin", browser::signin_begin))
-        .service(post("/signin/complete", browser::signin_complete))
+        .service(only(
+            "/register/begin",
+            "POST",
+            post().to(browser::register_begin),
+        ))
+        .service(only(
+            "/register/complete",
+            "POST",
+            post().to(browser::register_complete),
+        ))
+        .service(only(
+            "/signin/begin",
+            "POST",
+            post().to(browser::signin_begin),
+        ))
+        .service(only(
+            "/signin/complete",
+            "POST",
+            post().to(browser::signin_complete),
+        ))
         .default_service(web::to(not_found));
 }
 
-/// A POST-only resource; other methods get a 405 (preflights never get here).
-fn post<F, Args>(path: &str, handler: F) -> Resource
-where
-    F: Handler<Args>,
-    Args: FromRequest + 'static,
-    F::Output: Responder + 'static,
-{
+/// A resource whose other methods get a 405 naming the `allow`ed ones
+/// (preflights never get here).
+fn only(path: &str, allow: &'static str, route: Route) -> Resource {
     web::resource(path)
-        .route(web::post().to(handler))
-        .default_service(web::to(|| method_not_allowed("POST")))
-}
-
-/// A GET-only resource; other methods get a 405.
-fn get<F, Args>(path: &str, handler: F) -> Resource
-where
-    F: Handler<Args>,
-    Args: FromRequest + 'static,
-    F::Output: Responder + 'static,
-{
-    web::resource(path)
-        .route(web::get().to(handler))
-        .default_service(web::to(|| method_not_allowed("GET")))
+        .route(route)
+        .default_service(web::to(move || method_not_allowed(allow)))
 }
 
 /// What the real service answers at its root, and a cheap readiness probe.
