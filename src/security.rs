@@ -19,17 +19,38 @@ use actix_web::{HttpResponse, web};
 
 use crate::error::{AppError, Problem, error_page};
 
+/// How long browsers may keep the files under `/static`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaticCaching {
+    /// A day: their URLs carry a digest of the files (`assets::version`), so
+    /// a deploy that changes one changes its URL.
+    Day,
+    /// Ask every time, answered 304 while unchanged: in local mode people
+    /// edit the files while the app runs, after the digest was taken.
+    Revalidate,
+}
+
+impl StaticCaching {
+    fn header_value(self) -> &'static str {
+        match self {
+            Self::Day => "public, max-age=86400",
+            Self::Revalidate => "no-cache",
+        }
+    }
+}
+
 /// The site's own origin and the headers it sends, computed once.
 #[derive(Debug)]
 pub struct SecurityPolicy {
     origin: String,
     headers: Vec<(HeaderName, HeaderValue)>,
+    static_caching: StaticCaching,
 }
 
 impl SecurityPolicy {
     /// `api_origin` is where the browser client sends its WebAuthn calls,
     /// the one place besides ourselves that pages may connect to.
-    pub fn new(origin: &str, api_origin: &str) -> Self {
+    pub fn new(origin: &str, api_origin: &str, static_caching: StaticCaching) -> Self {
         let csp = format!(
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
              connect-src 'self' {api_origin}; form-action 'self'; base-uri 'none'; \
@@ -63,6 +84,7 @@ impl SecurityPolicy {
         Self {
             origin: origin.to_owned(),
             headers,
+            static_caching,
         }
     }
 
@@ -106,10 +128,9 @@ pub async fn protect(
         req.into_response(respond(&error, is_api))
     };
 
-    // Static URLs carry `?v=<version>`, so a day of caching is safe; the
-    // rest may show who is signed in and is never stored.
+    // Pages and answers may show who is signed in and are never stored.
     let cache = if is_static && response.status().is_success() {
-        "public, max-age=86400"
+        policy.static_caching.header_value()
     } else {
         "no-store"
     };
@@ -164,7 +185,11 @@ mod tests {
     use super::*;
 
     fn policy() -> SecurityPolicy {
-        SecurityPolicy::new("https://example.com", "https://v4.passwordless.dev")
+        SecurityPolicy::new(
+            "https://example.com",
+            "https://v4.passwordless.dev",
+            StaticCaching::Day,
+        )
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::passwordless::PasswordlessClient;
 use crate::replay::{InMemoryUsedTokens, UsedTokens};
 use crate::request_log;
 use crate::routes::{self, RateLimit};
-use crate::security::{self, SecurityPolicy};
+use crate::security::{self, SecurityPolicy, StaticCaching};
 use crate::state::AppState;
 use crate::templates::ClientConfig;
 
@@ -56,6 +56,8 @@ impl Application {
         let _ = rustls::crypto::ring::default_provider().install_default();
 
         let (api, companion, api_kind) = start_api(&settings)?;
+        // Read the static files now rather than during the first request.
+        crate::assets::version();
 
         let addr = settings.listen_addr;
         let bind_error = |source| StartupError::Bind {
@@ -88,7 +90,16 @@ impl Application {
             },
             used_tokens: Arc::new(InMemoryUsedTokens::default()) as Arc<dyn UsedTokens>,
         });
-        let policy = web::Data::new(SecurityPolicy::new(&public_origin, &api.origin()));
+        let static_caching = match settings.mode {
+            Mode::Remote(_) => StaticCaching::Day,
+            #[cfg(feature = "local-api")]
+            Mode::Local(_) => StaticCaching::Revalidate,
+        };
+        let policy = web::Data::new(SecurityPolicy::new(
+            &public_origin,
+            &api.origin(),
+            static_caching,
+        ));
         let session_key = match &settings.session_key {
             Some(key) => Key::derive_from(key.expose().as_bytes()),
             None => {

@@ -26,9 +26,6 @@ pub struct ClientConfig {
     pub script_path: &'static str,
 }
 
-/// Changes with every release, so browsers fetch new CSS and JS after a deploy.
-pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
-
 impl Layout {
     pub fn signed_out() -> Self {
         Self::for_user(None)
@@ -37,7 +34,7 @@ impl Layout {
     pub fn for_user(username: Option<&str>) -> Self {
         Self {
             signed_in_as: username.map(str::to_owned),
-            asset_version: ASSET_VERSION,
+            asset_version: crate::assets::version(),
         }
     }
 }

@@ -18,6 +18,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Condition, Next, from_fn};
 use actix_web::{Route, guard, web};
 
+use crate::assets::STATIC_DIR;
 use crate::error::{AppError, error_page};
 
 /// The per-client budget of the endpoints that mint or verify tokens. The
@@ -85,7 +86,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
         .service(
             web::scope("/static")
                 .wrap(from_fn(static_errors))
-                .service(Files::new("", "static").prefer_utf8(true)),
+                .service(Files::new("", STATIC_DIR).prefer_utf8(true)),
         )
         .default_service(web::to(pages::not_found));
 }

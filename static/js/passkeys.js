@@ -302,6 +302,12 @@
 
   /** Shows the failure's message as an error; returns false if it was ignored. */
   function report(failure) {
+    // The sign-in has ended (it aged out, or another tab signed out) while
+    // this page stayed open: the sign-in page is where that can be fixed.
+    if (failure instanceof ApiProblem && failure.code === "not_signed_in") {
+      go("/signin", "/signin");
+      return true;
+    }
     const text = describeFailure(failure);
     if (text === null) {
       clearMessage();

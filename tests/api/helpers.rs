@@ -72,6 +72,25 @@ pub async fn spawn_app_against(api: MockServer, overrides: &[(&str, &str)]) -> T
     }
 }
 
+/// The app in local mode, with the local Passwordless API in memory, both
+/// on port 0; returns the app's address.
+#[cfg(feature = "local-api")]
+pub async fn spawn_app_in_local_mode() -> String {
+    let settings = Settings::from_lookup(|key| match key {
+        "LISTEN_ADDR" | "LOCAL_API_ADDR" => Some("127.0.0.1:0".to_owned()),
+        "LOCAL_API_STATE" => Some("memory".to_owned()),
+        _ => None,
+    })
+    .expect("local mode needs no settings");
+    let app = Application::build(settings)
+        .await
+        .expect("the app and the local API start");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    wait_until_up(&reqwest::Client::new(), &address).await;
+    address
+}
+
 /// Polls `/healthz` instead of sleeping for a guessed time.
 async fn wait_until_up(http: &reqwest::Client, address: &str) {
     for _ in 0..200 {

@@ -80,6 +80,57 @@ async fn every_response_carries_the_security_headers() {
     }
 }
 
+/// The `?v=` of the page's own script, as the sign-in page links it.
+fn script_version(page: &str) -> &str {
+    let start = page
+        .find("/static/js/passkeys.js?v=")
+        .expect("the page links passkeys.js")
+        + "/static/js/passkeys.js?v=".len();
+    let end = start + page[start..].find('"').expect("the URL ends");
+    &page[start..end]
+}
+
+#[actix_web::test]
+async fn static_urls_carry_a_digest_of_the_files_and_are_cached_for_a_day() {
+    let app = spawn_app().await;
+
+    let page = app.get("/signin").await.text().await.unwrap();
+    let version = script_version(&page).to_owned();
+    let script = app
+        .get(&format!("/static/js/passkeys.js?v={version}"))
+        .await;
+
+    assert_eq!(version.len(), 12, "{version}");
+    assert!(version.bytes().all(|b| b.is_ascii_hexdigit()), "{version}");
+    assert_eq!(script.status(), 200);
+    assert_eq!(script.headers()["cache-control"], "public, max-age=86400");
+}
+
+#[cfg(feature = "local-api")]
+#[actix_web::test]
+async fn in_local_mode_static_files_are_checked_again_on_every_load() {
+    // People edit the scripts while `cargo run` runs; a day of caching would
+    // keep showing them the old ones.
+    let address = crate::helpers::spawn_app_in_local_mode().await;
+    let http = reqwest::Client::new();
+
+    let script = http
+        .get(format!("{address}/static/js/passkeys.js"))
+        .send()
+        .await
+        .unwrap();
+    let etag = script.headers()["etag"].clone();
+    let again = http
+        .get(format!("{address}/static/js/passkeys.js"))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(script.headers()["cache-control"], "no-cache");
+    assert_eq!(again.status(), 304, "unchanged files are not sent again");
+}
+
 #[actix_web::test]
 async fn token_endpoints_are_rate_limited_per_client() {
     let app = spawn_app_with(&[("RATE_LIMIT_PER_MINUTE", "2")]).await;

@@ -74,3 +74,25 @@ async fn adding_a_passkey_from_a_device_that_already_has_one_says_so() {
     })
     .await;
 }
+
+#[actix_web::test]
+async fn an_action_after_the_sign_in_has_ended_leads_to_the_sign_in_page() {
+    in_the_browser(async |browser| -> Step {
+        sign_up_naming_the_passkey(browser, "alice", "Laptop").await?;
+        // Another tab signs out while this account page stays open.
+        let status: u16 = browser
+            .eval(
+                "fetch('/api/signout', { method: 'POST', headers: { 'Content-Type': 'application/json' }, \
+                 body: '{}' }).then((response) => response.status)",
+            )
+            .await?;
+        ensure(status == 200, format!("signing out answered {status}"))?;
+
+        ask_to_delete(browser, "Laptop").await?;
+        browser.click("#confirm-delete-yes").await?;
+        browser.wait_for_url("/signin").await?;
+        browser.visit("/account").await?;
+        browser.wait_for_url("/signin").await
+    })
+    .await;
+}
