@@ -53,6 +53,9 @@ pub enum AppError {
     RateLimited,
     #[error(transparent)]
     Upstream(PasswordlessError),
+    /// The API answered 429: this app is over its request budget there.
+    #[error("the Passwordless API answered 429: it is limiting our requests")]
+    UpstreamBusy,
     #[error("session cookie could not be written: {0}")]
     Session(String),
     #[error("template failed to render: {0}")]
@@ -67,6 +70,7 @@ impl From<PasswordlessError> for AppError {
             Some("alias_conflict") => Self::UsernameTaken,
             Some("expired_token") => Self::TokenExpired,
             Some("invalid_token" | "invalid_token_format" | "missing_token") => Self::InvalidToken,
+            _ if error.status() == Some(429) => Self::UpstreamBusy,
             _ => Self::Upstream(error),
         }
     }
@@ -100,7 +104,9 @@ impl AppError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Upstream(PasswordlessError::Timeout) => StatusCode::GATEWAY_TIMEOUT,
-            Self::Upstream(PasswordlessError::Unreachable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Upstream(PasswordlessError::Unreachable(_)) | Self::UpstreamBusy => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::Session(_) | Self::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -128,6 +134,7 @@ impl AppError {
             Self::RateLimited => "rate_limited",
             Self::Upstream(PasswordlessError::Timeout) => "upstream_timeout",
             Self::Upstream(PasswordlessError::Unreachable(_)) => "upstream_unavailable",
+            Self::UpstreamBusy => "upstream_busy",
             Self::Upstream(_) => "upstream_error",
             Self::Session(_) | Self::Render(_) => "internal_error",
         }
@@ -165,6 +172,7 @@ impl AppError {
             Self::Upstream(PasswordlessError::Unreachable(_)) => {
                 "The passkey service cannot be reached. Try again in a moment."
             }
+            Self::UpstreamBusy => "The passkey service is busy. Try again in a minute.",
             Self::Upstream(PasswordlessError::Unauthorized { .. }) => {
                 "The passkey service is not set up correctly for this site. This is our fault, not yours; please try again later."
             }

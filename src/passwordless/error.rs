@@ -51,6 +51,16 @@ pub enum PasswordlessError {
 }
 
 impl PasswordlessError {
+    /// The HTTP status the API answered with, when it answered at all.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Unauthorized { status, .. }
+            | Self::Rejected { status, .. }
+            | Self::Status { status } => Some(*status),
+            Self::InvalidBody(_) | Self::Timeout | Self::Unreachable(_) => None,
+        }
+    }
+
     /// The API's `errorCode`, when it sent one.
     pub fn code(&self) -> Option<&str> {
         match self {

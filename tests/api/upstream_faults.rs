@@ -52,6 +52,19 @@ async fn a_wrong_secret_is_an_operator_problem_not_the_users() {
 }
 
 #[actix_web::test]
+async fn an_api_that_is_rate_limiting_us_is_busy_not_broken() {
+    let app = spawn_app().await;
+    api_answers_register_with(&app, ResponseTemplate::new(429)).await;
+
+    let response = app.signup("alice").await;
+
+    assert_eq!(response.status(), 503);
+    let body = problem(response).await;
+    assert_eq!(body["code"], "upstream_busy");
+    assert!(body["detail"].as_str().unwrap().contains("busy"), "{body}");
+}
+
+#[actix_web::test]
 async fn an_api_500_becomes_a_502() {
     let app = spawn_app().await;
     api_answers_register_with(
