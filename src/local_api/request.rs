@@ -72,55 +72,52 @@ pub fn query_value(req: &HttpRequest, key: &str) -> Option<String> {
 pub fn lenient_string<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Lenient {
-        Text(String),
-        Number(serde_json::Number),
+    match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(Value::Number(number)) => Ok(Some(number.to_string())),
+        Some(other) => Err(unexpected(&other, "text")),
     }
-    Ok(
-        Option::<Lenient>::deserialize(deserializer)?.map(|value| match value {
-            Lenient::Text(text) => text,
-            Lenient::Number(number) => number.to_string(),
-        }),
-    )
 }
 
 /// A boolean that may arrive as `"true"`/`"false"`.
 pub fn lenient_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Lenient {
-        Flag(bool),
-        Text(String),
-    }
-    match Option::<Lenient>::deserialize(deserializer)? {
-        None => Ok(None),
-        Some(Lenient::Flag(flag)) => Ok(Some(flag)),
-        Some(Lenient::Text(text)) => text
+    match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(flag)) => Ok(Some(flag)),
+        Some(Value::String(text)) => text
             .parse()
             .map(Some)
             .map_err(|_| serde::de::Error::custom(format!("{text:?} is not true or false"))),
+        Some(other) => Err(unexpected(&other, "true or false")),
     }
 }
 
 /// A number that may arrive as a string (`"timeToLive": "30"`).
 pub fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Lenient {
-        Number(i64),
-        Text(String),
-    }
-    match Option::<Lenient>::deserialize(deserializer)? {
-        None => Ok(None),
-        Some(Lenient::Number(number)) => Ok(Some(number)),
-        Some(Lenient::Text(text)) => text
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a whole number"))),
-    }
+    let text = match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(number)) => number.to_string(),
+        Some(Value::String(text)) => text,
+        Some(other) => return Err(unexpected(&other, "a whole number")),
+    };
+    text.trim()
+        .parse()
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a whole number")))
+}
+
+/// "expected text, found an array", in words rather than serde's type names.
+fn unexpected<E: serde::de::Error>(value: &Value, expected: &str) -> E {
+    let found = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "true or false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    E::custom(format!("expected {expected}, found {found}"))
 }
 
 /// A string's length as .NET counts it (UTF-16 code units), which is what the
@@ -165,5 +162,17 @@ mod tests {
         }
         let body: Body = serde_json::from_value(json!({"userid": 123})).unwrap();
         assert_eq!(body.userid.as_deref(), Some("123"));
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_kind_is_named_in_words() {
+        #[derive(Debug, Deserialize)]
+        struct Body {
+            #[serde(default, deserialize_with = "lenient_string")]
+            #[allow(dead_code)] // read only to see the error
+            userid: Option<String>,
+        }
+        let error = serde_json::from_value::<Body>(json!({"userid": [1]})).unwrap_err();
+        assert_eq!(error.to_string(), "expected text, found an array");
     }
 }
