@@ -128,8 +128,10 @@ pub async fn protect(
         req.into_response(respond(&error, is_api))
     };
 
-    // Pages and answers may show who is signed in and are never stored.
-    let cache = if is_static && response.status().is_success() {
+    // Pages and answers may show who is signed in and are never stored. A
+    // 304 renews the browser's copy of a static file, so it says the same.
+    let status = response.status();
+    let cache = if is_static && (status.is_success() || status == StatusCode::NOT_MODIFIED) {
         policy.static_caching.header_value()
     } else {
         "no-store"

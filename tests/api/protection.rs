@@ -129,6 +129,7 @@ async fn in_local_mode_static_files_are_checked_again_on_every_load() {
 
     assert_eq!(script.headers()["cache-control"], "no-cache");
     assert_eq!(again.status(), 304, "unchanged files are not sent again");
+    assert_eq!(again.headers()["cache-control"], "no-cache");
 }
 
 #[actix_web::test]
