@@ -31,6 +31,8 @@ pub enum AppError {
     TokenRejected(TokenRejection),
     #[error("not signed in")]
     NotSignedIn,
+    #[error("the passkey belongs to another account than the username typed")]
+    OtherAccount,
     #[error("malformed passkey id")]
     InvalidPasskeyId,
     #[error("the passkey is not one of the user's")]
@@ -96,7 +98,7 @@ impl AppError {
             | Self::InvalidPasskeyId
             | Self::BadJson(_) => StatusCode::BAD_REQUEST,
             Self::NotSignedIn => StatusCode::UNAUTHORIZED,
-            Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::CrossSite | Self::OtherAccount => StatusCode::FORBIDDEN,
             Self::UnknownPasskey | Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::UsernameTaken | Self::LastPasskey => StatusCode::CONFLICT,
@@ -122,6 +124,7 @@ impl AppError {
             Self::TokenExpired => "token_expired",
             Self::TokenRejected(rejection) => rejection.code(),
             Self::NotSignedIn => "not_signed_in",
+            Self::OtherAccount => "other_account",
             Self::InvalidPasskeyId => "invalid_passkey_id",
             Self::UnknownPasskey => "unknown_passkey",
             Self::LastPasskey => "last_passkey",
@@ -154,6 +157,9 @@ impl AppError {
                 "That passkey attempt could not be accepted. Please try again."
             }
             Self::NotSignedIn => "Please sign in first.",
+            Self::OtherAccount => {
+                "The passkey you chose belongs to a different account than that username. Try again with that username’s passkey, or use “Sign in with a passkey”."
+            }
             Self::InvalidPasskeyId => "That is not a valid passkey id.",
             Self::UnknownPasskey => "That passkey is not on your account.",
             Self::LastPasskey => {

@@ -38,6 +38,16 @@ pub struct TokenRequest {
     token: String,
 }
 
+#[derive(Deserialize)]
+pub struct SigninRequest {
+    token: String,
+    /// What the person typed, for a sign-in by username. An alias nobody
+    /// has yields an empty `allowCredentials`, so the browser offers every
+    /// passkey it holds for the site: the token may be someone else's.
+    #[serde(default)]
+    username: Option<String>,
+}
+
 #[derive(Serialize)]
 pub struct TokenReply {
     token: String,
@@ -82,13 +92,18 @@ pub async fn signup(
 
 /// Finishes a sign-in (a `passkey_signin` token) or a sign-up (the
 /// `passkey_register` token of the sign-up this session started) with a
-/// fresh session.
+/// fresh session. A sign-in by username must end in that username's
+/// account.
 pub async fn signin(
     state: web::Data<AppState>,
     client: web::ThinData<PasswordlessClient>,
     session: Session,
-    body: web::Json<TokenRequest>,
+    body: web::Json<SigninRequest>,
 ) -> Result<web::Json<Next>, ApiError> {
+    let typed = match body.username.as_deref() {
+        Some(raw) => Some(Username::parse(raw).map_err(AppError::InvalidUsername)?),
+        None => None,
+    };
     let verified = verify_token(&client, &body.token).await?;
 
     let pending = session::pending_signup(&session);
@@ -111,6 +126,9 @@ pub async fn signin(
         Some(pending) if finishing_signup => pending.username,
         _ => username_of(&client, &verified.user_id).await?,
     };
+    if typed.is_some_and(|typed| typed.as_str() != username) {
+        return Err(AppError::OtherAccount.into());
+    }
     session::sign_in(
         &session,
         &SignedIn {

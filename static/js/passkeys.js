@@ -156,9 +156,11 @@
    * Posts the `verify_` token from the client to the app, which checks it
    * and starts the session, then goes where the app says. Only same-origin
    * paths are followed, so a tampered answer cannot send people elsewhere.
+   * After a sign-in by username, `username` lets the app refuse a passkey
+   * of another account.
    */
-  async function finishSignIn(token) {
-    const data = await postJson("/api/signin", { token });
+  async function finishSignIn(token, username) {
+    const data = await postJson("/api/signin", username ? { token, username } : { token });
     go(data && data.redirect, "/account");
   }
 

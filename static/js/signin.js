@@ -93,10 +93,13 @@
     }
   }
 
-  async function finish(token) {
+  // `username` is set for a sign-in by username: with no such account the
+  // browser offers every passkey it has for this site, and the server then
+  // refuses one that belongs to somebody else.
+  async function finish(token, username) {
     P.showMessage("Signing you in…", null);
     try {
-      await P.finishSignIn(token);
+      await P.finishSignIn(token, username);
     } catch (problem) {
       P.report(problem);
       return;
@@ -106,7 +109,7 @@
 
   // An explicit attempt: autofill stops first, the ceremony runs, and
   // autofill is armed again whatever the result (unless we are leaving).
-  async function attempt(trigger, ceremony) {
+  async function attempt(trigger, ceremony, username) {
     attemptRunning = true;
     const outcome = await P.busy(trigger, async () => {
       await stopAutofill();
@@ -116,7 +119,7 @@
         P.report(result);
         return;
       }
-      return finish(result.token);
+      return finish(result.token, username);
     });
     if (outcome !== P.NAVIGATING) {
       attemptRunning = false;
@@ -137,7 +140,7 @@
       return;
     }
     username.removeAttribute("aria-invalid");
-    attempt(signinButton, () => client.signinWithAlias(alias));
+    attempt(signinButton, () => client.signinWithAlias(alias), alias);
   });
 
   passkeyButton.addEventListener("click", () => {

@@ -25,6 +25,27 @@ async fn signing_out_then_in_by_username_returns_to_the_account_page() {
 }
 
 #[actix_web::test]
+async fn a_username_nobody_has_does_not_sign_in_to_another_account() {
+    in_the_browser(async |browser| -> Step {
+        sign_up(browser, "alice").await?;
+        sign_out(browser).await?;
+
+        // Nobody is called "ghost": the browser offers the passkeys it has
+        // for the site, and alice's is the one it picks.
+        open_sign_in_ignoring_autofill(browser).await?;
+        browser.type_into("#username", "ghost").await?;
+        browser.click("#signin-button").await?;
+        browser
+            .wait_for_text("#message", "belongs to a different account")
+            .await?;
+        browser.wait_for_class("#message", "error").await?;
+        browser.visit("/account").await?;
+        browser.wait_for_url("/signin").await
+    })
+    .await;
+}
+
+#[actix_web::test]
 async fn the_passkey_button_signs_in_without_a_username() {
     in_the_browser(async |browser| -> Step {
         sign_up(browser, "alice").await?;
