@@ -568,6 +568,20 @@ impl BrowserTest {
         Ok(())
     }
 
+    /// From the next page load on, this browser says it has no passkey
+    /// autofill, as browsers without conditional mediation do. For tests
+    /// that must see what follows a failed explicit sign-in: the page arms
+    /// autofill again, and the virtual authenticator would answer it at once
+    /// where a person would have to choose a suggestion.
+    pub async fn without_autofill(&self) -> Step {
+        self.page
+            .evaluate_on_new_document(
+                "PublicKeyCredential.isConditionalMediationAvailable = async () => false;",
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Unplugs the authenticator and plugs in a new, empty one: another device.
     pub async fn switch_to_new_authenticator(&mut self) -> Step {
         self.remove_authenticator().await?;

@@ -32,7 +32,8 @@ async fn a_username_nobody_has_does_not_sign_in_to_another_account() {
 
         // Nobody is called "ghost": the browser offers the passkeys it has
         // for the site, and alice's is the one it picks.
-        open_sign_in_ignoring_autofill(browser).await?;
+        browser.without_autofill().await?;
+        browser.visit("/signin").await?;
         browser.type_into("#username", "ghost").await?;
         browser.click("#signin-button").await?;
         browser
@@ -66,7 +67,11 @@ async fn autofill_on_the_username_field_signs_in() {
         sign_up(browser, "alice").await?;
         sign_out(browser).await?;
 
-        open_sign_in_ignoring_autofill(browser).await?;
+        // Read while the authenticator cannot answer, so the page cannot
+        // sign in and navigate away mid-read.
+        browser.set_automatic_presence(false).await?;
+        browser.visit("/signin").await?;
+        browser.wait_for_autofill_request().await?;
         let autocomplete = browser
             .attribute_of("#username", "autocomplete")
             .await?
@@ -77,6 +82,7 @@ async fn autofill_on_the_username_field_signs_in() {
                 .any(|token| token == "webauthn"),
             format!("the username field's autocomplete is {autocomplete:?}, without webauthn"),
         )?;
+        browser.set_automatic_presence(true).await?;
 
         // Chromium's virtual authenticator picks the suggested passkey as
         // soon as the page arms autofill, where a person would focus the
