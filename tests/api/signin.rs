@@ -239,10 +239,9 @@ async fn signing_out_ends_the_session() {
     assert_eq!(account.status(), 303);
 }
 
-#[actix_web::test]
-async fn signing_in_by_username_with_another_accounts_passkey_is_refused() {
-    // Arrange: nobody is called "bob", so the browser offered every passkey
-    // it had for the site, and the person picked alice's.
+/// alice's passkey has just been used, and the page names `typed` as the
+/// username it signed in with.
+async fn sign_in_with_alices_passkey_as(typed: &str) -> (TestApp, reqwest::Response) {
     let app = spawn_app().await;
     app.api_verifies(
         "verify_alice",
@@ -250,17 +249,22 @@ async fn signing_in_by_username_with_another_accounts_passkey_is_refused() {
     )
     .await;
     app.api_has_alias("user-1", "alice").await;
-
-    // Act
     let response = app
         .post_json(
             "/api/signin",
-            &json!({ "token": "verify_alice", "username": "bob" }),
+            &json!({ "token": "verify_alice", "username": typed }),
         )
         .await;
+    (app, response)
+}
+
+#[actix_web::test]
+async fn signing_in_by_username_with_another_accounts_passkey_is_refused() {
+    // Nobody is called "bob", so the browser offered every passkey it had
+    // for the site, and the person picked alice's.
+    let (app, response) = sign_in_with_alices_passkey_as("bob").await;
     let account = app.get("/account").await;
 
-    // Assert
     assert_eq!(response.status(), 403);
     let body = problem(response).await;
     assert_eq!(body["code"], "other_account");
@@ -276,20 +280,7 @@ async fn signing_in_by_username_with_another_accounts_passkey_is_refused() {
 
 #[actix_web::test]
 async fn signing_in_by_username_compares_the_username_as_it_was_normalised() {
-    let app = spawn_app().await;
-    app.api_verifies(
-        "verify_alice",
-        signin_claims(&app, "user-1", CREDENTIAL_B64),
-    )
-    .await;
-    app.api_has_alias("user-1", "alice").await;
-
-    let response = app
-        .post_json(
-            "/api/signin",
-            &json!({ "token": "verify_alice", "username": "  Alice " }),
-        )
-        .await;
+    let (_app, response) = sign_in_with_alices_passkey_as("  Alice ").await;
 
     assert_eq!(response.status(), 200);
 }
