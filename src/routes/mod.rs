@@ -14,12 +14,12 @@ use actix_files::Files;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Condition, Next, from_fn};
 use actix_web::{Route, guard, web};
 
 use crate::assets::STATIC_DIR;
 use crate::error::{AppError, error_page};
+use crate::templates::Layout;
 
 /// The per-client budget of the endpoints that mint or verify tokens. The
 /// backend is shared by all workers, so the budget is per process.
@@ -110,15 +110,10 @@ async fn static_errors(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let response = next.call(req).await?.map_into_boxed_body();
-    let error = match response.status() {
-        StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND => AppError::NotFound,
-        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+    let page = match response.status() {
+        StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND => error_page(&AppError::NotFound),
+        StatusCode::METHOD_NOT_ALLOWED => pages::method_not_allowed_page(Layout::signed_out()),
         _ => return Ok(response),
     };
-    let mut page = error_page(&error);
-    if matches!(error, AppError::MethodNotAllowed) {
-        page.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-    }
     Ok(response.into_response(page))
 }

@@ -70,9 +70,15 @@ pub async fn not_found(session: Session) -> HttpResponse {
     error_page_in(&AppError::NotFound, layout(&session))
 }
 
-/// For a page's other methods; `Allow` names the ones it has.
+/// For a page's other methods.
 pub async fn method_not_allowed(session: Session) -> HttpResponse {
-    let mut response = error_page_in(&AppError::MethodNotAllowed, layout(&session));
+    method_not_allowed_page(layout(&session))
+}
+
+/// The 405 page of anything that answers GET and HEAD only, which `Allow`
+/// names: pages and static files.
+pub(super) fn method_not_allowed_page(layout: Layout) -> HttpResponse {
+    let mut response = error_page_in(&AppError::MethodNotAllowed, layout);
     response
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));

@@ -307,7 +307,7 @@
     // The sign-in has ended (it aged out, or another tab signed out) while
     // this page stayed open: the sign-in page is where that can be fixed.
     if (failure instanceof ApiProblem && failure.code === "not_signed_in") {
-      go("/signin", "/signin");
+      location.assign("/signin");
       return true;
     }
     const text = describeFailure(failure);
