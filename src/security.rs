@@ -19,6 +19,10 @@ use actix_web::{HttpResponse, web};
 
 use crate::error::{AppError, Problem, error_page};
 
+/// Not among `http`'s named headers; a constant spares parsing the name
+/// on every request.
+static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+
 /// How long browsers may keep the files under `/static`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StaticCaching {
@@ -112,11 +116,11 @@ pub async fn protect(
     let is_api = req.path().starts_with("/api/") || req.path() == "/api";
     let is_static = req.path().starts_with("/static/");
 
-    let header_str = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let header_str = |name: &HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
     let allowed = policy.allows(
         req.method(),
-        header_str("sec-fetch-site"),
-        header_str("origin"),
+        header_str(&SEC_FETCH_SITE),
+        header_str(&header::ORIGIN),
     );
 
     let mut response = if allowed {

@@ -19,7 +19,14 @@ pub struct Username(String);
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let normalised: String = raw.trim().to_lowercase().nfc().collect();
+        let trimmed = raw.trim();
+        // Nearly every username is ASCII, which is already in form C: skip
+        // the Unicode tables for it.
+        let normalised: String = if trimmed.is_ascii() {
+            trimmed.to_ascii_lowercase()
+        } else {
+            trimmed.to_lowercase().nfc().collect()
+        };
         let count = normalised.chars().count();
         if count == 0 {
             return Err("Please choose a username.");
