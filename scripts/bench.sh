@@ -140,7 +140,19 @@ listening "$bare_port" || { cat "$work/bare-proxy.log" >&2; die "the bare proxy 
 clock_ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_peak_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
-upstream_connections() { ss -Htn state established "( sport = :$api_port )" | wc -l; }
+# The connections the process under test holds open to the local API, and
+# the data segments it has sent on each so far: one per request, so a pool
+# that reuses its connections shows thousands and one connection per
+# request would show 1.
+upstream_connections() {
+    ss -Htnpi state established "( dport = :$api_port )" | awk -v pid="pid=$1," '
+        index($0, pid) { mine = 1; n++; next }
+        mine {
+            for (i = 1; i <= NF; i++) if ($i ~ /^data_segs_out:/) { split($i, kv, ":"); segs += kv[2] }
+            mine = 0
+        }
+        END { printf "%d %d\n", n, n ? segs / n : 0 }'
+}
 results="$work/results"
 : >"$results"
 
@@ -160,7 +172,7 @@ scenario() {
     fi
     local app0 api0 sub0 app1 api1 sub1 conns_file="$work/conns"
     app0=$(cpu_ticks "$app_pid") api0=$(cpu_ticks "$api_pid") sub0=$(cpu_ticks "$subject")
-    (sleep "$(awk "BEGIN { print $duration / 2 }")"; upstream_connections >"$conns_file") &
+    (sleep "$(awk "BEGIN { print $duration / 2 }")"; upstream_connections "$subject" >"$conns_file") &
     local output
     output=$(wrk "${wrk_args[@]}" -d"${duration}s" -- "$@")
     wait $!
@@ -238,18 +250,25 @@ pace=$(wrk -t"$threads" -c"$connections" --timeout 5s "${json[@]}" "${secret[@]}
     split($0, f, " "); for (i in f) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
     print int(v["requests"] / 2 / (v["duration_us"] / 1e6)) }')
 ((pace > 0)) || die "the sign-in ceiling answered nothing"
-wanted=$((pace * seconds * rounds))
+# wrk counts whole seconds, and a round of one second is mostly its ramp:
+# rounds of two seconds' worth at the ceiling's pace, as many as there are
+# tokens for; a slow minter means fewer rounds, then one shorter one.
+signin_seconds=2
+((signin_seconds > seconds)) && signin_seconds=$seconds
+wanted=$((pace * signin_seconds * rounds))
 say "minting up to $wanted sign-in tokens through WebAuthn ceremonies (at most ${mint_seconds}s)"
 "$mint" "$api" "$api_key" "$api_secret" "$origin" localhost 16 "$wanted" "$mint_seconds" \
     "$work/tokens" "$work/facts-signin"
 minted=$(wc -l <"$work/tokens")
-per_round=$((minted / rounds))
-signin_seconds=$(awk -v n="$per_round" -v pace="$pace" -v cap="$seconds" \
-    'BEGIN { s = n / pace; if (s > cap) s = cap; printf "%.1f", s }')
-awk -v s="$signin_seconds" 'BEGIN { exit !(s >= 1) }' ||
-    die "minted only $minted tokens; each round would spend its share in under 1 s"
+signin_rounds=$((minted / (pace * signin_seconds)))
+((signin_rounds > rounds)) && signin_rounds=$rounds
+if ((signin_rounds == 0)); then
+    signin_rounds=1 signin_seconds=$((minted / pace))
+    ((signin_seconds >= 1)) || die "minted only $minted tokens, less than one second's worth at the ceiling's pace ($pace/s)"
+fi
+per_round=$((minted / signin_rounds))
 say "POST /api/signin, next to its upstream calls made directly"
-for round in $(seq 1 "$rounds"); do
+for round in $(seq 1 "$signin_rounds"); do
     sed -n "$(((round - 1) * per_round + 1)),$((round * per_round))p" "$work/tokens" >"$work/tokens-$round"
     scenario "$verify_name" "$round" "$api" "$api_pid" 2 "$seconds" "${json[@]}" "${secret[@]}" \
         -- - 1 "${verify_calls[@]}"
@@ -259,7 +278,6 @@ done
 
 app_rss_kib=$(rss_peak_kib "$app_pid")
 api_rss_kib=$(rss_peak_kib "$api_pid")
-app_time_wait=$(ss -Htn state time-wait "( sport = :$api_port )" | wc -l)
 
 # --- the report --------------------------------------------------------------
 cd "$repo"
@@ -268,10 +286,11 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (with local changes)" || true)
 
 awk -F'|' -v ticks="$clock_ticks" -v app_rss="$app_rss_kib" -v api_rss="$api_rss_kib" \
-    -v time_wait="$app_time_wait" -v cpu="$cpu_model" -v cores="$(nproc)" \
+    -v cpu="$cpu_model" -v cores="$(nproc)" \
     -v kernel="$(uname -r)" -v load="$load_at_start" -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
     -v commit="$commit$dirty" -v seconds="$seconds" -v rounds="$rounds" -v conns="$connections" \
-    -v threads="$threads" -v rust_log="$rust_log" -v signin_seconds="$signin_seconds" '
+    -v threads="$threads" -v rust_log="$rust_log" -v signin_seconds="$signin_seconds" \
+    -v signin_rounds="$signin_rounds" '
 function ms(us) { return sprintf("%.2f", us / 1000) }
 # The median of list[1..k], sorted in place (k is at most a few rounds).
 function median(list, k,    i, j, t) {
@@ -292,7 +311,7 @@ function median(list, k,    i, j, t) {
     p50s[s, round_count[s]] = v["p50_us"]
     if (v["p99_us"] > p99[s]) p99[s] = v["p99_us"]
     non2xx[s] += v["non2xx"]; errors[s] += v["errors"] + v["exhausted"]
-    api_ticks[s] += $5; own_ticks[s] += $6; conn[s] = $7
+    api_ticks[s] += $5; own_ticks[s] += $6; split($7, c, " "); conn[s] = c[1]; conn_segs[s] = c[2]
 }
 # Each round of a scenario ran right next to the same round of the other,
 # so the quotient is taken round by round; the median of the rounds is
@@ -313,11 +332,11 @@ END {
     print "the table by hand: run the script, which rewrites this file."
     print ""
     printf "- Machine: %s, %d cores, Linux %s; load average at start %s\n", cpu, cores, kernel, load
-    printf "- Run: %s, commit %s; wrk with %d threads and %d connections; %d rounds of %d s per scenario, each proxied path and its ceiling in turn, after a 1 s warm-up (`POST /api/signin`: no warm-up, and %s s per round, as long as the minted tokens last at the ceiling'\''s pace); `RUST_LOG=%s`\n", date, commit, threads, conns, rounds, seconds, signin_seconds, rust_log
+    printf "- Run: %s, commit %s; wrk with %d threads and %d connections; %d rounds of %d s per scenario, each proxied path and its ceiling in turn, after a 1 s warm-up (`POST /api/signin`: no warm-up, and %d rounds of %d s, as long as the minted tokens last at the ceiling'\''s pace); `RUST_LOG=%s`\n", date, commit, threads, conns, rounds, seconds, signin_rounds, signin_seconds, rust_log
     print "- Everything shares the same cores: wrk, the app, the local Passwordless API and the static server. Compare the ratios, which come from one run, rather than absolute numbers across machines."
     print ""
-    print "| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | CPU µs/req | upstream CPU µs/req | upstream conns |"
-    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    print "| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | CPU µs/req | upstream CPU µs/req | upstream conns | requests per conn |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for (i = 1; i <= n; i++) {
         s = name[i]
         k = 0; delete list
@@ -325,12 +344,12 @@ END {
         rate = seconds_run[s] ? calls[s] / seconds_run[s] : 0
         own_us = calls[s] ? own_ticks[s] / ticks * 1e6 / calls[s] : 0
         upstream_cpu = proxied[s] && calls[s] ? sprintf("%.0f", api_ticks[s] / ticks * 1e6 / calls[s]) : "–"
-        upstream = proxied[s] ? conn[s] : "–"
+        upstream = proxied[s] ? conn[s] " | " conn_segs[s] : "– | –"
         if (non2xx[s] > 0 || errors[s] > 0) failures++
         printf "| %s | %.0f | %s | %s | %d | %d | %.0f | %s | %s |\n", s, rate, ms(median(list, k)), ms(p99[s]), non2xx[s], errors[s], own_us, upstream_cpu, upstream
     }
     print ""
-    print "Each row sums its rounds: req/s over all of them, p50 the median of the rounds'\'', p99 the worst round'\''s. `upstream: POST /signin/verify + GET /alias/list` counts pairs per second (the two calls `POST /api/signin` makes); its latencies are per call. `CPU µs/req` is the user + system time of the process under test (the app, the local API for `upstream:` rows, the static server for `static:`) over the scenario, divided by the requests served; `upstream CPU` is the local API'\''s share of an app request. `upstream conns` is the number of connections the local API held open from the app in the middle of the last round."
+    print "Each row sums its rounds: req/s over all of them, p50 the median of the rounds'\'', p99 the worst round'\''s. `upstream: POST /signin/verify + GET /alias/list` counts pairs per second (the two calls `POST /api/signin` makes); its latencies are per call. `CPU µs/req` is the user + system time of the process under test (the app, the local API for `upstream:` rows, the static server for `static:`) over the scenario, divided by the requests served; `upstream CPU` is the local API'\''s share of an app request. `upstream conns` is the number of connections the process under test held open to the local API in the middle of the last round, and `requests per conn` the data segments it had sent on each of them by then (one per request: a new connection per request would show 1)."
     print ""
     print "| ratio | median of the rounds | lowest–highest | target |"
     print "|---|---:|---:|---:|"
@@ -344,7 +363,6 @@ END {
     print ""
     printf "- App peak resident memory (VmHWM, whole run): %.1f MiB (target < 25 MiB); local API: %.1f MiB\n", app_rss / 1024, api_rss / 1024
     printf "- Scenarios with a non-2xx answer or an error: %d (target 0)\n", failures
-    printf "- App connections to the upstream left in TIME-WAIT at the end: %d (a new connection per request would leave thousands)\n", time_wait
 }' "$work/results" >"$work/table.md"
 
 {
