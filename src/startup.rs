@@ -21,6 +21,7 @@ use crate::error::{ApiError, AppError};
 use crate::passwordless::PasswordlessClient;
 use crate::replay::{InMemoryUsedTokens, UsedTokens};
 use crate::request_log;
+use crate::routes::health::Readiness;
 use crate::routes::{self, RateLimit};
 use crate::security::{self, SecurityPolicy, StaticCaching};
 use crate::state::AppState;
@@ -109,6 +110,7 @@ impl Application {
                 Key::generate()
             }
         };
+        let readiness = web::Data::new(Readiness::default());
         let rate_limit = RateLimit {
             backend: InMemoryBackend::builder().build(),
             per_minute: settings.rate_limit_per_minute,
@@ -129,6 +131,7 @@ impl Application {
                 .wrap(request_log::middleware("actix_web::middleware::logger"))
                 .app_data(state.clone())
                 .app_data(policy.clone())
+                .app_data(readiness.clone())
                 .app_data(web::ThinData(PasswordlessClient::new(&api)))
                 .app_data(json_config())
                 .configure(|cfg| routes::configure(cfg, &rate_limit))

@@ -2,7 +2,7 @@
 //! and the tests share one routing table.
 
 mod api;
-mod health;
+pub mod health;
 mod pages;
 
 use std::time::Duration;
