@@ -2,7 +2,7 @@
 //! and the tests share one routing table.
 
 mod api;
-pub mod health;
+pub(crate) mod health;
 mod pages;
 
 use std::time::Duration;
