@@ -44,7 +44,7 @@ if ! command -v wrk >/dev/null; then
 fi
 command -v curl >/dev/null || die "curl is needed"
 
-say "building (release)"
+say "building (release; the first build takes a few minutes)"
 build_log=$(mktemp)
 if ! cargo build --release --features bench --bin passkeys-actix --bin local-api \
     --bin bench-mint-tokens --bin bench-static-page --bin bench-bare-proxy 2>"$build_log"; then
