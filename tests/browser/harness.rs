@@ -41,6 +41,8 @@ use serde::de::DeserializeOwned;
 /// How long any wait may take before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(15);
 const POLL_EVERY: Duration = Duration::from_millis(50);
+/// What CDP says when a node id from an earlier lookup is no longer known.
+const STALE_NODE: &str = "Could not find node with given id";
 /// How long saving a failed test's screenshot, HTML and console log may take.
 const ARTIFACTS_DEADLINE: Duration = Duration::from_secs(20);
 
@@ -238,7 +240,7 @@ impl BrowserTest {
     /// Clicks into the field at `selector`, clears it and types `text` key by key.
     pub async fn type_into(&self, selector: &str, text: &str) -> Step {
         self.wait_until_usable(selector).await?;
-        self.page.find_element(selector).await?.click().await?;
+        self.click_found(selector).await?;
         self.eval::<bool>(&format!(
             "(() => {{ const f = document.querySelector({}); f.value = ''; return true; }})()",
             js_string(selector)
@@ -250,8 +252,29 @@ impl BrowserTest {
     /// Clicks the element at `selector` with the mouse, once it is visible and enabled.
     pub async fn click(&self, selector: &str) -> Step {
         self.wait_until_usable(selector).await?;
-        self.page.find_element(selector).await?.click().await?;
-        Ok(())
+        self.click_found(selector).await
+    }
+
+    /// Finds `selector` and clicks it with the mouse. Right after a page
+    /// has loaded, Chromium can drop the node ids it just handed out (its
+    /// DOM agent takes the new document), and the click then fails with
+    /// "Could not find node with given id": the element is still there, so
+    /// it is looked up again, a few times at most.
+    async fn click_found(&self, selector: &str) -> Step {
+        let mut attempts_left = 3;
+        loop {
+            let clicked = match self.page.find_element(selector).await {
+                Ok(element) => element.click().await.map(drop),
+                Err(error) => Err(error),
+            };
+            match clicked {
+                Err(error) if attempts_left > 0 && error.to_string().contains(STALE_NODE) => {
+                    attempts_left -= 1;
+                    tokio::time::sleep(POLL_EVERY).await;
+                }
+                other => return Ok(other?),
+            }
+        }
     }
 
     /// Presses one key (`"Tab"`, `"Enter"`, `"a"`) on whatever has focus.
