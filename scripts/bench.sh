@@ -250,9 +250,10 @@ pace=$(wrk -t"$threads" -c"$connections" --timeout 5s "${json[@]}" "${secret[@]}
     split($0, f, " "); for (i in f) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
     print int(v["requests"] / 2 / (v["duration_us"] / 1e6)) }')
 ((pace > 0)) || die "the sign-in ceiling answered nothing"
-# wrk counts whole seconds, and a round of one second is mostly its ramp:
-# rounds of two seconds' worth at the ceiling's pace, as many as there are
-# tokens for; a slow minter means fewer rounds, then one shorter one.
+# wrk counts whole seconds, and one-second rounds of the app came out well
+# below longer ones in trials: rounds of two seconds' worth at the
+# ceiling's pace, as many as there are tokens for; a slow minter means
+# fewer rounds, then one shorter one.
 signin_seconds=2
 ((signin_seconds > seconds)) && signin_seconds=$seconds
 wanted=$((pace * signin_seconds * rounds))
