@@ -318,11 +318,11 @@ function median(list, k,    i, j, t) {
 # so the quotient is taken round by round; the median of the rounds is
 # reported, with the lowest and highest.
 function ratio(a, b,    k, q, i, m) {
-    if (!(a in index_of && b in index_of)) return "–"
+    if (!(a in index_of && b in index_of)) return "– | –"
     k = 0
     for (i = 1; i <= rounds; i++)
         if ((a, i) in round_rate && (b, i) in round_rate && round_rate[b, i] > 0) q[++k] = round_rate[a, i] / round_rate[b, i]
-    if (k == 0) return "–"
+    if (k == 0) return "– | –"
     m = median(q, k)
     return sprintf("%.2f | %.2f–%.2f", m, q[1], q[k])
 }
