@@ -148,7 +148,7 @@ fn open_state(settings: &LocalApiSettings) -> Result<(Store, Option<StateWriter>
     match &settings.state {
         StateLocation::Memory => Ok((Store::new(given(AppKeys::generate())), None)),
         StateLocation::File(path) => {
-            let writer = StateWriter::new(path.clone());
+            let writer = StateWriter::open(path.clone())?;
             let store = match store::load(path)? {
                 Some(mut store) => {
                     let stored_app = store.keys().app_id.clone();

@@ -5,6 +5,10 @@
 //! written to the state file atomically (temporary file in the same
 //! directory, fsync, rename), so a crash leaves either the old or the new
 //! file, never half of one. Read-only requests never write.
+//!
+//! One process at a time: each writes its whole snapshot, so two sharing a
+//! file would undo each other's changes. The writer holds a lock on a file
+//! next to the state file for as long as it lives.
 
 use std::collections::HashMap;
 use std::fs;
@@ -349,6 +353,12 @@ pub enum StateFileError {
          Check the directory is writable, or set LOCAL_API_STATE=memory"
     )]
     Unwritable { path: PathBuf, source: io::Error },
+    #[error(
+        "the local API state file {path} is in use by another running local API \
+         (`cargo run` or `cargo run --bin local-api`, perhaps in another terminal). \
+         Stop that one, or set LOCAL_API_STATE to another file or to `memory`"
+    )]
+    InUse { path: PathBuf },
 }
 
 /// Reads the state file; `Ok(None)` when it does not exist yet.
@@ -382,14 +392,20 @@ pub struct StateWriter {
     path: PathBuf,
     /// The generation last written, so an older snapshot that lost a race is skipped.
     written: Mutex<Option<u64>>,
+    /// Held, never read: the lock goes when the writer does, or with the
+    /// process, so a crash leaves nothing to clean up.
+    _lock: Option<fs::File>,
 }
 
 impl StateWriter {
-    pub fn new(path: PathBuf) -> Self {
-        StateWriter {
+    /// Takes the state file for this process, or says who has it.
+    pub fn open(path: PathBuf) -> Result<StateWriter, StateFileError> {
+        let lock = lock_beside(&path)?;
+        Ok(StateWriter {
             path,
             written: Mutex::new(None),
-        }
+            _lock: lock,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -411,16 +427,54 @@ impl StateWriter {
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Locks `<state file>.lock` rather than the state file itself, which every
+/// write replaces with a new file: a lock on the old one would guard nothing.
+fn lock_beside(path: &Path) -> Result<Option<fs::File>, StateFileError> {
+    let unwritable = |source| StateFileError::Unwritable {
+        path: path.to_owned(),
+        source,
+    };
+    let (dir, file_name) = dir_and_name(path);
+    fs::create_dir_all(&dir).map_err(unwritable)?;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(dir.join(format!("{file_name}.lock")))
+        .map_err(unwritable)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(fs::TryLockError::WouldBlock) => Err(StateFileError::InUse {
+            path: path.to_owned(),
+        }),
+        // Some file systems have no locks; the file still works, unguarded.
+        Err(fs::TryLockError::Error(error)) => {
+            log::warn!(
+                "cannot lock {}.lock ({error}): a second local API on the same state file \
+                 would not be stopped",
+                path.display()
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn dir_and_name(path: &Path) -> (PathBuf, String) {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&dir)?;
     let file_name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| "state.json".to_owned());
+    (dir, file_name)
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let (dir, file_name) = dir_and_name(path);
+    fs::create_dir_all(&dir)?;
     // Same directory, so the rename stays on one file system and is atomic.
     let temp = dir.join(format!(".{file_name}.{}.tmp", Uuid::new_v4().simple()));
     let result = (|| {
@@ -508,6 +562,22 @@ mod tests {
         let path = dir.join("state.json");
         fs::write(&path, b"{ not json").unwrap();
         assert!(matches!(load(&path), Err(StateFileError::Corrupt { .. })));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_state_file_has_one_writer_until_that_writer_is_gone() {
+        let dir = std::env::temp_dir().join(format!("local-api-{}", Uuid::new_v4()));
+        let path = dir.join("state.json");
+
+        let first = StateWriter::open(path.clone()).unwrap();
+        let second = StateWriter::open(path.clone());
+        drop(first);
+        let third = StateWriter::open(path.clone());
+
+        assert!(matches!(second, Err(StateFileError::InUse { .. })));
+        assert!(third.is_ok());
+        drop(third);
         fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use actix_web::dev::ServerHandle;
 use passkey::authenticator::{Authenticator, UiHint, UserCheck, UserValidationMethod};
 use passkey::client::{Client, DefaultClientData};
 use passkey::crypto::AvailableBackend;
@@ -25,6 +26,9 @@ pub struct TestApi {
     pub public_key: String,
     pub secret: String,
     pub http: reqwest::Client,
+    server: ServerHandle,
+    running: tokio::task::JoinHandle<std::io::Result<()>>,
+    state_file: Option<PathBuf>,
 }
 
 /// A local API in memory on a free port.
@@ -43,13 +47,20 @@ pub async fn spawn_api_with_file(path: PathBuf) -> TestApi {
 
 pub async fn spawn_api_with(settings: LocalApiSettings) -> TestApi {
     let api = LocalApi::start(settings).expect("the local API starts");
+    let base_url = api.base_url();
+    let public_key = api.public_key().to_owned();
+    let secret = api.secret().to_owned();
+    let state_file = api.state_file().map(PathBuf::from);
+    let server = api.into_server();
     let test_api = TestApi {
-        base_url: api.base_url(),
-        public_key: api.public_key().to_owned(),
-        secret: api.secret().to_owned(),
+        base_url,
+        public_key,
+        secret,
         http: reqwest::Client::new(),
+        server: server.handle(),
+        running: tokio::spawn(server),
+        state_file,
     };
-    tokio::spawn(api.into_server());
     test_api.wait_until_ready().await;
     test_api
 }
@@ -62,6 +73,30 @@ pub fn temp_state_file() -> PathBuf {
 }
 
 impl TestApi {
+    /// Stops the API as a shutdown would, and waits until it has let go of
+    /// its state file: its worker threads drop the state a moment after the
+    /// server reports it has stopped (a process exit would drop it at once).
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+        self.running
+            .await
+            .expect("the server task ends")
+            .expect("the server stops cleanly");
+        let Some(state_file) = self.state_file else {
+            return;
+        };
+        let mut lock_name = state_file.into_os_string();
+        lock_name.push(".lock");
+        let lock = std::fs::File::open(&lock_name).expect("the state file's lock exists");
+        for _ in 0..500 {
+            if lock.try_lock().is_ok() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the stopped local API still holds {lock_name:?}");
+    }
+
     async fn wait_until_ready(&self) {
         for _ in 0..200 {
             if let Ok(response) = self.http.get(&self.base_url).send().await

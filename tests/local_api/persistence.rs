@@ -14,6 +14,8 @@ async fn users_keys_and_passkeys_are_still_there_after_a_restart() {
     let first = spawn_api_with_file(path.clone()).await;
     let mut device = Device::new();
     first.register(&mut device, "user-1", &["alice"]).await;
+    let (first_key, first_secret) = (first.public_key.clone(), first.secret.clone());
+    first.stop().await;
 
     // Act
     let second = spawn_api_with_file(path.clone()).await;
@@ -25,10 +27,38 @@ async fn users_keys_and_passkeys_are_still_there_after_a_restart() {
         .await;
 
     // Assert
-    assert_eq!(second.public_key, first.public_key);
-    assert_eq!(second.secret, first.secret);
+    assert_eq!(second.public_key, first_key);
+    assert_eq!(second.secret, first_secret);
     let verified = ok_json(second.verify(&token_of(signed_in).await).await).await;
     assert_eq!(verified["userId"], "user-1");
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+}
+
+#[tokio::test]
+async fn a_second_local_api_on_a_state_file_in_use_does_not_start_and_the_first_keeps_its_users() {
+    // Arrange
+    let path = temp_state_file();
+    let first = spawn_api_with_file(path.clone()).await;
+    first
+        .register(&mut Device::new(), "user-1", &["alice"])
+        .await;
+    let settings = LocalApiSettings {
+        state: StateLocation::File(path.clone()),
+        ..LocalApiSettings::in_memory()
+    };
+
+    // Act
+    let error = LocalApi::start(settings).unwrap_err().to_string();
+
+    // Assert
+    assert!(error.contains("in use"), "says what is wrong: {error}");
+    assert!(
+        error.contains("LOCAL_API_STATE"),
+        "says what to do: {error}"
+    );
+    let listed = ok_json(first.backend_get("/alias/list?userId=user-1").await).await;
+    assert_eq!(listed["values"].as_array().unwrap().len(), 1);
+    first.stop().await;
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 }
 
@@ -69,6 +99,7 @@ async fn plaintext_aliases_still_match_after_the_keys_change_to_another_app_id()
     first
         .register(&mut Device::new(), "user-1", &["alice"])
         .await;
+    first.stop().await;
 
     // Act
     let second = spawn_api_with(LocalApiSettings {
