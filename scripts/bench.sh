@@ -237,12 +237,16 @@ done
 account_is_200
 
 # The API verifies a token as often as it is sent, so one will do for the
-# ceiling; the app needs never-used ones. A first short run of the ceiling
-# (not reported) sizes them: as many as the app could spend at the
-# ceiling's pace (it cannot beat it: each of its requests makes both
-# ceiling calls), or as many as the mint budget allows, and then rounds no
-# longer than they last. Tokens live 120 s, so the rounds start right after
-# they are minted.
+# ceiling; the app needs never-used ones, and they live 120 s, so they are
+# minted right before the rounds. A first short run of the ceiling (not
+# reported) gives its pace: no round of the app can spend more than two
+# seconds' worth of it (each app request makes both ceiling calls), and that
+# is what each round is given. The app spends far fewer, so each round
+# starts where the last one stopped in the tokens file, and one more round
+# runs only while the tokens left cover what the last one spent, with a
+# quarter to spare (a round that still ran out would count its misses as
+# errors). wrk counts whole seconds, and one-second rounds of the app came
+# out well below longer ones in trials.
 verify_name="upstream: POST /signin/verify + GET /alias/list"
 verify_calls=(POST /signin/verify "{\"token\":\"$BENCH_SAMPLE_TOKEN\"}" GET "/alias/list?userId=$BENCH_USER_ID" -)
 pace=$(wrk -t"$threads" -c"$connections" --timeout 5s "${json[@]}" "${secret[@]}" -s "$lua" "$api" -d2s \
@@ -250,31 +254,29 @@ pace=$(wrk -t"$threads" -c"$connections" --timeout 5s "${json[@]}" "${secret[@]}
     split($0, f, " "); for (i in f) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
     print int(v["requests"] / 2 / (v["duration_us"] / 1e6)) }')
 ((pace > 0)) || die "the sign-in ceiling answered nothing"
-# wrk counts whole seconds, and one-second rounds of the app came out well
-# below longer ones in trials: rounds of two seconds' worth at the
-# ceiling's pace, as many as there are tokens for; a slow minter means
-# fewer rounds, then one shorter one.
 signin_seconds=2
 ((signin_seconds > seconds)) && signin_seconds=$seconds
-wanted=$((pace * signin_seconds * rounds))
-say "minting up to $wanted sign-in tokens through WebAuthn ceremonies (at most ${mint_seconds}s)"
-"$mint" "$api" "$api_key" "$api_secret" "$origin" localhost 16 "$wanted" "$mint_seconds" \
+round_tokens=$((pace * signin_seconds))
+say "minting up to $((round_tokens * rounds)) sign-in tokens through WebAuthn ceremonies (at most ${mint_seconds}s)"
+"$mint" "$api" "$api_key" "$api_secret" "$origin" localhost 16 "$((round_tokens * rounds))" "$mint_seconds" \
     "$work/tokens" "$work/facts-signin"
 minted=$(wc -l <"$work/tokens")
-signin_rounds=$((minted / (pace * signin_seconds)))
-((signin_rounds > rounds)) && signin_rounds=$rounds
-if ((signin_rounds == 0)); then
-    signin_rounds=1 signin_seconds=$((minted / pace))
+if ((minted < round_tokens)); then
+    signin_seconds=$((minted / pace))
     ((signin_seconds >= 1)) || die "minted only $minted tokens, less than one second's worth at the ceiling's pace ($pace/s)"
+    round_tokens=$((pace * signin_seconds))
 fi
-per_round=$((minted / signin_rounds))
 say "POST /api/signin, next to its upstream calls made directly"
-for round in $(seq 1 "$signin_rounds"); do
-    sed -n "$(((round - 1) * per_round + 1)),$((round * per_round))p" "$work/tokens" >"$work/tokens-$round"
+used=0 spent=0 signin_rounds=0
+for round in $(seq 1 "$rounds"); do
+    ((round == 1 || minted - used >= spent * 5 / 4)) || break
+    sed -n "$((used + 1)),$((used + round_tokens))p; $((used + round_tokens))q" "$work/tokens" >"$work/tokens-$round"
     scenario "$verify_name" "$round" "$api" "$api_pid" 2 "$seconds" "${json[@]}" "${secret[@]}" \
         -- - 1 "${verify_calls[@]}"
     scenario "POST /api/signin" "$round" "$app" "$app_pid" 1 "$signin_seconds" "${json[@]}" "${as_page[@]}" \
         -- "$work/tokens-$round" "$threads" POST /api/signin '{"token":"%TOKEN%"}'
+    spent=$(tail -n 1 "$results" | grep -o 'spent=[0-9]*' | cut -d= -f2)
+    used=$((used + spent)) signin_rounds=$round
 done
 
 app_rss_kib=$(rss_peak_kib "$app_pid")
@@ -333,7 +335,7 @@ END {
     print "the table by hand: run the script, which rewrites this file."
     print ""
     printf "- Machine: %s, %d cores, Linux %s; load average at start %s\n", cpu, cores, kernel, load
-    printf "- Run: %s, commit %s; wrk with %d threads and %d connections; %d rounds of %d s per scenario, each proxied path and its ceiling in turn, after a 1 s warm-up (`POST /api/signin`: no warm-up, and %d rounds of %d s, as long as the minted tokens last at the ceiling'\''s pace); `RUST_LOG=%s`\n", date, commit, threads, conns, rounds, seconds, signin_rounds, signin_seconds, rust_log
+    printf "- Run: %s, commit %s; wrk with %d threads and %d connections; %d rounds of %d s per scenario, each proxied path and its ceiling in turn, after a 1 s warm-up (`POST /api/signin`: no warm-up, and %s of %d s, as many as the minted tokens allowed); `RUST_LOG=%s`\n", date, commit, threads, conns, rounds, seconds, signin_rounds == 1 ? "1 round" : signin_rounds " rounds", signin_seconds, rust_log
     print "- Everything shares the same cores: wrk, the app, the local Passwordless API and the static server. Compare the ratios, which come from one run, rather than absolute numbers across machines."
     print ""
     print "| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | CPU µs/req | upstream CPU µs/req | upstream conns | requests per conn |"

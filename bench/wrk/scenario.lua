@@ -7,7 +7,9 @@
 -- becomes the next unused line of the tokens file: wrk gives each thread its
 -- own Lua state, so thread k of n takes lines k, k+n, k+2n, ... and no token
 -- is ever sent twice. A thread that runs out sends `verify_exhausted`, which
--- fails, and the count is reported. Headers come from wrk's -H options.
+-- fails, and the count is reported. `spent` is how many lines of the file
+-- the run may have used (threads × the most any thread took), so the next
+-- run can start after them. Headers come from wrk's -H options.
 --
 -- There is deliberately no response() callback: it would make wrk hand every
 -- response to Lua, slowing the load generator that shares the CPUs. wrk
@@ -15,7 +17,7 @@
 -- no scenario can answer 3xx.
 --
 -- done() prints one line for scripts/bench.sh:
---   RESULT requests=… duration_us=… p50_us=… p99_us=… non2xx=… errors=… exhausted=…
+--   RESULT requests=… duration_us=… p50_us=… p99_us=… non2xx=… errors=… exhausted=… spent=…
 
 local threads = {}
 local started = 0
@@ -70,13 +72,14 @@ function request()
 end
 
 function done(summary, latency, requests)
-   local exhausted_total = 0
+   local exhausted_total, most_taken = 0, 0
    for _, thread in ipairs(threads) do
       exhausted_total = exhausted_total + thread:get("exhausted")
+      most_taken = math.max(most_taken, thread:get("next_token") - 1)
    end
    local e = summary.errors
    io.write(string.format(
-      "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d errors=%d exhausted=%d\n",
+      "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d errors=%d exhausted=%d spent=%d\n",
       summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-      e.status, e.connect + e.read + e.write + e.timeout, exhausted_total))
+      e.status, e.connect + e.read + e.write + e.timeout, exhausted_total, #threads * most_taken))
 end
