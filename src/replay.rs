@@ -23,27 +23,35 @@ pub trait UsedTokens: Send + Sync {
 
 /// A map of token id to expiry, pruned as it grows.
 ///
-/// Ids are kept as 128-bit numbers and expiries as Unix milliseconds, 24
-/// bytes an entry with nothing on the heap: at a few thousand sign-ins a
-/// second the map holds every token of the last two minutes, and `String`
-/// keys made it the largest thing in the app's memory.
+/// At a few thousand sign-ins a second the map holds every token of the
+/// last two minutes, so an entry is kept small: 64 bits of the id and the
+/// expiry in Unix seconds, 12 bytes with nothing on the heap. The key is a
+/// byte array rather than a `u64` because a `u64` would pad the entry to 16
+/// bytes (and a `u128` id with millisecond expiries took 32). Two different
+/// ids sharing 64 bits would make the second refused as a replay: a
+/// one-in-billions chance of a person signing in again, never a replay let
+/// through.
 #[derive(Debug, Default)]
 pub struct InMemoryUsedTokens {
-    seen: Mutex<HashMap<u128, i64>>,
+    seen: Mutex<HashMap<[u8; 8], u32>>,
 }
 
-/// The id as a number: tokenIds are GUIDs; anything else is hashed, which
-/// keeps distinct ids distinct for all practical purposes.
-fn key_of(token_id: &str) -> u128 {
+/// 64 bits of the id: tokenIds are GUIDs, whose low half is 62 random bits
+/// in a v4; anything else is hashed first.
+fn key_of(token_id: &str) -> [u8; 8] {
+    let mut key = [0; 8];
     match Uuid::try_parse(token_id) {
-        Ok(uuid) => uuid.as_u128(),
-        Err(_) => {
-            let digest = Sha256::digest(token_id.as_bytes());
-            let mut bytes = [0; 16];
-            bytes.copy_from_slice(&digest[..16]);
-            u128::from_be_bytes(bytes)
-        }
+        Ok(uuid) => key.copy_from_slice(&uuid.as_bytes()[8..]),
+        Err(_) => key.copy_from_slice(&Sha256::digest(token_id.as_bytes())[..8]),
     }
+    key
+}
+
+/// The expiry as whole Unix seconds, rounded up so an id is kept through
+/// the second it expires in, never less.
+fn expiry_of(expires_at: DateTime<Utc>) -> u32 {
+    let seconds = expires_at.timestamp() + i64::from(expires_at.timestamp_subsec_nanos() > 0);
+    u32::try_from(seconds.max(0)).unwrap_or(u32::MAX)
 }
 
 /// Pruning walks the whole map, so it runs only when the map has doubled
@@ -59,14 +67,14 @@ impl UsedTokens for InMemoryUsedTokens {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if seen.len() >= PRUNE_FLOOR && seen.len().is_power_of_two() {
-            // Kept through the millisecond it expires in, never less.
-            let now = Utc::now().timestamp_millis();
+            // Rounded down, like the expiries up: nothing goes early.
+            let now = u32::try_from(Utc::now().timestamp().max(0)).unwrap_or(u32::MAX);
             seen.retain(|_, expiry| *expiry >= now);
         }
         match seen.entry(key_of(token_id)) {
             std::collections::hash_map::Entry::Occupied(_) => false,
             std::collections::hash_map::Entry::Vacant(entry) => {
-                entry.insert(expires_at.timestamp_millis());
+                entry.insert(expiry_of(expires_at));
                 true
             }
         }
@@ -98,6 +106,14 @@ mod tests {
         assert!(store.first_use("not-a-guid", expiry));
         assert!(!store.first_use("not-a-guid", expiry));
         assert!(store.first_use("not-a-guid-either", expiry));
+    }
+
+    #[test]
+    fn an_expiry_is_kept_as_the_whole_second_it_falls_in_or_after() {
+        let on_the_second = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let within_it = DateTime::from_timestamp(1_800_000_000, 300_000_000).unwrap();
+        assert_eq!(expiry_of(on_the_second), 1_800_000_000);
+        assert_eq!(expiry_of(within_it), 1_800_000_001);
     }
 
     #[test]
