@@ -4,7 +4,7 @@
 # Passwordless API (in memory) and the app on loopback, loads each scenario
 # with wrk at 64 connections and writes the table to BENCHMARKS.md.
 #
-#   scripts/bench.sh                   # about 2½ minutes after the build
+#   scripts/bench.sh                   # under 3 minutes after the build
 #   BENCH_ROUNDS=5 scripts/bench.sh    # more rounds, steadier ratios
 #
 # Each proxied path runs in rounds, in turn with its ceiling (the same
