@@ -50,7 +50,11 @@ fn key_of(token_id: &str) -> [u8; 8] {
 /// The expiry as whole Unix seconds, rounded up so an id is kept through
 /// the second it expires in, never less.
 fn expiry_of(expires_at: DateTime<Utc>) -> u32 {
-    let seconds = expires_at.timestamp() + i64::from(expires_at.timestamp_subsec_nanos() > 0);
+    unix_seconds(expires_at.timestamp() + i64::from(expires_at.timestamp_subsec_nanos() > 0))
+}
+
+/// Seconds as the map keeps them: before 1970 is 0, after 2106 the last second.
+fn unix_seconds(seconds: i64) -> u32 {
     u32::try_from(seconds.max(0)).unwrap_or(u32::MAX)
 }
 
@@ -68,7 +72,7 @@ impl UsedTokens for InMemoryUsedTokens {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if seen.len() >= PRUNE_FLOOR && seen.len().is_power_of_two() {
             // Rounded down, like the expiries up: nothing goes early.
-            let now = u32::try_from(Utc::now().timestamp().max(0)).unwrap_or(u32::MAX);
+            let now = unix_seconds(Utc::now().timestamp());
             seen.retain(|_, expiry| *expiry >= now);
         }
         match seen.entry(key_of(token_id)) {
